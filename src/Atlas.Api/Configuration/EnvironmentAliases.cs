@@ -1,0 +1,32 @@
+namespace Atlas.Api.Configuration;
+
+/// <summary>
+/// The seed service was configured with flat environment variables (<c>ALLOWED_ORIGINS</c>,
+/// <c>GOOGLE_API_KEY</c>…). Existing deployments set them, so each one is mapped onto its .NET
+/// configuration key here; the hierarchical keys (<c>Section__Key</c>, appsettings.json) keep working, and the
+/// flat variable wins when both are set.
+/// </summary>
+public static class EnvironmentAliases
+{
+    /// <summary>Environment variable name -> configuration key.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Map = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["SPECIESNET_MODEL_DIR"] = "SpeciesNet:ModelDir",
+        ["SPECIESNET_GEOFENCE"] = "SpeciesNet:Geofence",
+        ["ATLAS_EXECUTION_PROVIDER"] = "SpeciesNet:ExecutionProvider",
+        ["MAX_UPLOAD_BYTES"] = "Uploads:MaxFileBytes",
+        ["MAX_IMAGE_PIXELS"] = "Uploads:MaxImagePixels",
+    };
+
+    /// <summary>Adds the aliased variables that are set as an in-memory configuration source (last, so they win).</summary>
+    public static IConfigurationBuilder AddEnvironmentAliases(this IConfigurationBuilder builder)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (variable, key) in Map)
+        {
+            var value = Environment.GetEnvironmentVariable(variable);
+            if (value is not null) values[key] = value;
+        }
+        return builder.AddInMemoryCollection(values);
+    }
+}

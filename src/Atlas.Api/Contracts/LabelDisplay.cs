@@ -1,0 +1,6 @@
+namespace Atlas.Api.Contracts;
+
+internal static class LabelDisplay
+{
+    public static string For(string label) => label;
+}

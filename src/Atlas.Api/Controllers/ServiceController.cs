@@ -1,0 +1,47 @@
+using Atlas.Api.Contracts;
+using Atlas.Application.ServiceInfo;
+using Mediator;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Atlas.Api.Controllers;
+
+/// <summary>Service metadata and readiness.</summary>
+[ApiController]
+public sealed class ServiceController(ISender sender) : ControllerBase
+{
+    /// <summary>The routes this service answers, for <c>GET /</c>.</summary>
+    public static readonly IReadOnlyList<RouteResponse> Routes =
+    [
+        new("GET", "/", "Service metadata: version, model bundle, routes."),
+        new("GET", "/healthz", "Readiness: model loaded and warmed up, execution provider, Gemini key configured."),
+        new("POST", "/uploadfile/", "SpeciesNet on one image (multipart field 'file'; optional country, admin1_region, latitude, longitude)."),
+        new("POST", "/analyze/", "SpeciesNet on one image plus the echoed 'prompt'."),
+        new("POST", "/gemini/analyze/", "Gemini on one or more images ('files') with a 'prompt' and optional 'schema_json'; results grouped by category_label."),
+    ];
+
+    /// <summary>Service metadata for quick smoke tests.</summary>
+    [HttpGet("/")]
+    [ProducesResponseType<ServiceInfoResponse>(StatusCodes.Status200OK)]
+    public async Task<ServiceInfoResponse> Get(CancellationToken cancellationToken)
+    {
+        var info = await sender.Send(new GetServiceInfoQuery(), cancellationToken);
+        var m = info.Model;
+        var warning = m.IsDemo
+            ? "Atlas is running on its embedded demo model bundle: predictions are meaningless. Set SPECIESNET_MODEL_DIR to a converted SpeciesNet bundle."
+            : null;
+        return new ServiceInfoResponse(info.Service, info.Version, m.Version,
+            new ModelResponse(m.Version, m.Type, m.IsDemo, m.ExecutionProvider, m.Ready, m.Source, m.Detail, warning), Routes);
+    }
+
+    /// <summary>Readiness probe: 200 when every required check passes, 503 otherwise.</summary>
+    [HttpGet("/healthz")]
+    [ProducesResponseType<HealthResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]
+    public async Task<ActionResult<HealthResponse>> Health(CancellationToken cancellationToken)
+    {
+        var report = await sender.Send(new GetHealthQuery(), cancellationToken);
+        var body = new HealthResponse(report.Status, report.Checks.ToDictionary(
+            c => c.Key, c => new HealthCheckResponse(c.Value.Status, c.Value.Required, c.Value.Data), StringComparer.Ordinal));
+        return report.Healthy ? Ok(body) : StatusCode(StatusCodes.Status503ServiceUnavailable, body);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Atlas.Api.ErrorHandling;
+using Atlas.Api.Uploads;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Atlas.Api;
+
+public static class DependencyInjection
+{
+    /// <summary>Controllers, JSON and error shape, multipart intake.</summary>
+    public static IServiceCollection AddApi(this IServiceCollection services)
+    {
+        services.AddControllers(options =>
+            {
+                options.Filters.Add<FormIntakeFilter>();
+            })
+            .AddJsonOptions(options =>
+            {
+                options.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            })
+            .ConfigureApiBehaviorOptions(options =>
+            {
+                // Binding errors (a latitude that is not a number, a missing body) answer with the same
+                // ValidationProblemDetails shape as the FluentValidation pipeline.
+                options.InvalidModelStateResponseFactory = context =>
+                {
+                    var factory = context.HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Mvc.Infrastructure.ProblemDetailsFactory>();
+                    var problem = factory.CreateValidationProblemDetails(context.HttpContext, context.ModelState, StatusCodes.Status400BadRequest, "One or more fields are invalid");
+                    return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
+                };
+            });
+        services.AddOptions<MultiImageIntakeOptions>()
+            .BindConfiguration(MultiImageIntakeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddAtlasProblemDetails();
+        return services;
+    }
+}

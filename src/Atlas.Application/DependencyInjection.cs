@@ -1,0 +1,30 @@
+using Atlas.Application.Behaviors;
+using Atlas.Application.Images;
+using Atlas.Application.ServiceInfo;
+using FluentValidation;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Atlas.Application;
+
+public static class DependencyInjection
+{
+    /// <summary>
+    /// Registers the use cases (source-generated Mediator, scoped so handlers can take scoped services such as
+    /// typed HttpClients), the pipeline (logging outermost, then validation), the validators and the upload options.
+    /// </summary>
+    public static IServiceCollection AddApplication(this IServiceCollection services)
+    {
+        services.AddMediator(options =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Scoped;
+            options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
+        });
+        services.AddValidatorsFromAssemblyContaining<ImageUploadValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddOptions<UploadOptions>()
+            .BindConfiguration(UploadOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IHealthContributor, ModelHealthContributor>();
+        return services;
+    }
+}

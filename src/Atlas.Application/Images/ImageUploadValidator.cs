@@ -1,0 +1,67 @@
+using Atlas.Application.Common;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Application.Images;
+
+/// <summary>
+/// The intake rules every uploaded image passes, on every route, checked in this order (first failure wins):
+/// not empty (400), not over the size limit (413), a readable file name (400), an image media type (415),
+/// magic bytes of a supported format (415) that agree with the declared type (415). Failures are keyed by the
+/// upload's own form field name (<c>file</c>, <c>files[2]</c>…).
+/// </summary>
+public sealed class ImageUploadValidator : AbstractValidator<ImageUpload>
+{
+    public ImageUploadValidator(IOptions<UploadOptions> options)
+    {
+        var limits = options.Value;
+        RuleFor(u => u).Custom((u, context) =>
+        {
+            var failure = Check(u, limits);
+            if (failure is not null) context.AddFailure(failure);
+        });
+    }
+
+    private static ValidationFailure? Check(ImageUpload u, UploadOptions limits)
+    {
+        if (u.Length == 0)
+        {
+            return new ValidationFailure(u.FieldName, $"The uploaded file '{u.FileName}' is empty.");
+        }
+
+        if (u.Length > limits.MaxFileBytes)
+        {
+            return new ValidationFailure(u.FieldName, $"The uploaded file '{u.FileName}' is {u.Length:N0} bytes; the limit is {limits.MaxFileBytes:N0} bytes.")
+            {
+                ErrorCode = ErrorCodes.PayloadTooLarge,
+            };
+        }
+
+        if (u.FileName.Length > limits.MaxFileNameLength || u.FileName.Any(c => char.IsControl(c) || c == '\uFFFD'))
+        {
+            return new ValidationFailure(u.FieldName, $"The file name must be valid UTF-8 text of at most {limits.MaxFileNameLength} characters without control characters.");
+        }
+
+        if (!ImageFormatSniffer.TryParseMediaType(u.ContentType, out var declared))
+        {
+            return Unsupported(u, $"The file '{u.FileName}' was sent as '{u.ContentType ?? "(no content type)"}'; send it as an image (JPEG, PNG, WebP, GIF, BMP or TIFF) with a matching image/* content type.");
+        }
+
+        var detected = u.DetectedFormat;
+        if (detected == ImageFormat.Unknown)
+        {
+            return Unsupported(u, $"The content of '{u.FileName}' is not a JPEG, PNG, WebP, GIF, BMP or TIFF image (its first bytes match none of these formats).");
+        }
+
+        if (declared != detected)
+        {
+            return Unsupported(u, $"The file '{u.FileName}' was declared as '{u.ContentType}' but its content is {detected.ToString().ToUpperInvariant()}; send it with content type '{ImageFormatSniffer.MediaTypeOf(detected)}'.");
+        }
+
+        return null;
+    }
+
+    private static ValidationFailure Unsupported(ImageUpload u, string message) =>
+        new(u.FieldName, message) { ErrorCode = ErrorCodes.UnsupportedMediaType };
+}

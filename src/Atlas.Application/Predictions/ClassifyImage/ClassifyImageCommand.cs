@@ -1,0 +1,37 @@
+using Atlas.Application.Images;
+using Atlas.Domain.Abstractions;
+using Atlas.Domain.SpeciesNet;
+using FluentValidation;
+using Mediator;
+
+namespace Atlas.Application.Predictions.ClassifyImage;
+
+/// <summary>Run SpeciesNet on one uploaded image (<c>POST /uploadfile/</c>).</summary>
+public sealed record ClassifyImageCommand(ImageUpload? Image, GeoLocation Location) : ICommand<ClassifyImageResult>;
+
+/// <summary>The upload's identity plus the SpeciesNet ensemble's answer.</summary>
+public sealed record ClassifyImageResult(string FileName, long ContentSize, SpeciesNetPrediction SpeciesNet);
+
+public sealed class ClassifyImageValidator : AbstractValidator<ClassifyImageCommand>
+{
+    public ClassifyImageValidator(IValidator<ImageUpload> uploadValidator, IValidator<GeoLocation> locationValidator)
+    {
+        RuleFor(c => c.Image)
+            .NotNull()
+            .WithMessage("file is required: send the image as the multipart form field 'file'.")
+            .OverridePropertyName("file")
+            .DependentRules(() => RuleFor(c => c.Image!).SetValidator(uploadValidator).OverridePropertyName(string.Empty));
+        RuleFor(c => c.Location).SetValidator(locationValidator).OverridePropertyName(string.Empty);
+    }
+}
+
+public sealed class ClassifyImageHandler(ISpeciesClassifier classifier) : ICommandHandler<ClassifyImageCommand, ClassifyImageResult>
+{
+    public async ValueTask<ClassifyImageResult> Handle(ClassifyImageCommand command, CancellationToken cancellationToken)
+    {
+        var location = command.Location with { Country = command.Location.Country?.ToUpperInvariant(), Admin1Region = command.Location.Admin1Region?.ToUpperInvariant() };
+        var image = command.Image ?? throw new ArgumentException("The command carries no image; validation should have refused it.", nameof(command));
+        var prediction = await classifier.PredictAsync(image.Content, location, cancellationToken).ConfigureAwait(false);
+        return new ClassifyImageResult(image.FileName, image.Length, prediction);
+    }
+}

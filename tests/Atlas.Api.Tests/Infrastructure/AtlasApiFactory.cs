@@ -1,0 +1,58 @@
+using Atlas.Domain.Abstractions;
+using Atlas.Domain.SpeciesNet;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Moq;
+
+namespace Atlas.Api.Tests.Infrastructure;
+
+/// <summary>
+/// Hosts the real Atlas pipeline on Kestrel over loopback (real HTTP, real multipart parsing and body limits).
+/// <see cref="Classifier"/> replaces the SpeciesNet engine when a test wants to control its answer; settings are
+/// passed as configuration keys.
+/// </summary>
+public sealed class AtlasApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+    private readonly bool _mockClassifier;
+
+    public AtlasApiFactory(IDictionary<string, string?>? settings = null, bool mockClassifier = true)
+    {
+        _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
+        _mockClassifier = mockClassifier;
+        UseKestrel(0);
+    }
+
+    /// <summary>The stand-in engine (only used when the factory was created with mockClassifier = true).</summary>
+    public Mock<ISpeciesClassifier> Classifier { get; } = new(MockBehavior.Strict);
+
+    public static readonly ModelStatus ReadyStatus = new("test-model", "always_crop", false, "CPUExecutionProvider", true, null, "test");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        if (_mockClassifier)
+        {
+            Classifier.SetupGet(c => c.Status).Returns(ReadyStatus);
+            builder.ConfigureTestServices(services =>
+            {
+                services.RemoveAll<ISpeciesClassifier>();
+                services.AddSingleton(Classifier.Object);
+            });
+        }
+    }
+
+    /// <summary>Starts Kestrel and returns a client bound to its loopback address.</summary>
+    public HttpClient CreateHttpClient()
+    {
+        StartServer();
+        return CreateClient();
+    }
+}
