@@ -38,10 +38,7 @@ public sealed class SpeciesNetEnsemble
         _geofenceEnabled = geofenceEnabled;
     }
 
-    public SpeciesTaxonomy Taxonomy => _taxonomy;
-
-    public Geofence Geofence => _geofence;
-
+    /// <summary>Whether BLOCKED is applied at all (reported by status endpoints).</summary>
     public bool GeofenceEnabled => _geofenceEnabled;
 
     /// <summary>
