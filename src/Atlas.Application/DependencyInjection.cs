@@ -1,6 +1,7 @@
 using Atlas.Application.Behaviors;
 using Atlas.Application.Images;
 using Atlas.Application.ServiceInfo;
+using Atlas.Domain.Geolocation;
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -25,6 +26,7 @@ public static class DependencyInjection
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IHealthContributor, ModelHealthContributor>();
+        services.AddSingleton<LocationResolver>();
         return services;
     }
 }

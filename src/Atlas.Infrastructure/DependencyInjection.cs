@@ -1,3 +1,5 @@
+using Atlas.Domain.Abstractions;
+using Atlas.Infrastructure.Geolocation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,6 +11,7 @@ public static class DependencyInjection
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddSingleton<IUsRegionLocator, UsRegionLocator>();
         return services;
     }
 }

@@ -100,6 +100,29 @@ public sealed class UploadContractTests
         Assert.That(json.RootElement.GetProperty("speciesnet").GetProperty("country").GetString(), Is.EqualTo("USA"));
     }
 
+    [Test]
+    public async Task UploadFile_UsaWithCoordinatesOnly_DerivesAdmin1LikeSpeciesNet()
+    {
+        var content = Multipart.File(Jpeg).With("country", "USA").With("latitude", "41.46").With("longitude", "-73.84");
+
+        using var response = await _client.PostAsync("/uploadfile/", content);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        _factory.Classifier.Verify(c => c.PredictAsync(It.IsAny<ReadOnlyMemory<byte>>(),
+            It.Is<GeoLocation>(l => l.Country == "USA" && l.Admin1Region == "NY"), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Test]
+    public async Task UploadFile_DisplayNames_ComeFromTheLabel()
+    {
+        using var response = await _client.PostAsync("/uploadfile/", Multipart.File(Jpeg));
+
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var sn = json.RootElement.GetProperty("speciesnet");
+        Assert.That(sn.GetProperty("prediction_display_name").GetString(), Is.EqualTo("african elephant"));
+        Assert.That(sn.GetProperty("top_classes")[1].GetProperty("display_name").GetString(), Is.EqualTo("african buffalo"));
+    }
+
     [TestCase("/analyze/")]
     [TestCase("/analyze")]
     public async Task Analyze_WithPrompt_EchoesPromptAndAnalysis(string path)

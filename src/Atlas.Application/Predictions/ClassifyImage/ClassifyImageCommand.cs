@@ -1,5 +1,6 @@
 using Atlas.Application.Images;
 using Atlas.Domain.Abstractions;
+using Atlas.Domain.Geolocation;
 using Atlas.Domain.SpeciesNet;
 using FluentValidation;
 using Mediator;
@@ -25,11 +26,19 @@ public sealed class ClassifyImageValidator : AbstractValidator<ClassifyImageComm
     }
 }
 
-public sealed class ClassifyImageHandler(ISpeciesClassifier classifier) : ICommandHandler<ClassifyImageCommand, ClassifyImageResult>
+/// <summary>
+/// Normalises the location (upper-case codes; admin1 derived from lat/lon for the USA as SpeciesNet does) and runs
+/// the engine.
+/// </summary>
+public sealed class ClassifyImageHandler(ISpeciesClassifier classifier, LocationResolver locationResolver) : ICommandHandler<ClassifyImageCommand, ClassifyImageResult>
 {
     public async ValueTask<ClassifyImageResult> Handle(ClassifyImageCommand command, CancellationToken cancellationToken)
     {
-        var location = command.Location with { Country = command.Location.Country?.ToUpperInvariant(), Admin1Region = command.Location.Admin1Region?.ToUpperInvariant() };
+        var location = locationResolver.Resolve(command.Location with
+        {
+            Country = command.Location.Country?.ToUpperInvariant(),
+            Admin1Region = command.Location.Admin1Region?.ToUpperInvariant(),
+        });
         var image = command.Image ?? throw new ArgumentException("The command carries no image; validation should have refused it.", nameof(command));
         var prediction = await classifier.PredictAsync(image.Content, location, cancellationToken).ConfigureAwait(false);
         return new ClassifyImageResult(image.FileName, image.Length, prediction);
