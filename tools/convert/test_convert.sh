@@ -122,7 +122,35 @@ else
   cat "$WORK/static.log"; bad "baked-grid export is rejected (rc=$rc)"
 fi
 
-# --- 3. refusals -------------------------------------------------------------------------------
+# --- 3. the classifier comparison catches a changed model; top-5 ties are tolerated -------------
+if ORT_RUNNER="${ORT_ARGS[1]:-}" "$PYTHON" -W ignore - "$HERE" "$WORK/src" "$WORK/bundle" >"$WORK/cls.log" 2>&1 <<'EOF'
+import json, os, sys, types
+from pathlib import Path
+import numpy as np
+import torch
+sys.path.insert(0, sys.argv[1])
+import convert_speciesnet as cs
+src, bundle = Path(sys.argv[2]), Path(sys.argv[3])
+info = json.loads((bundle / "info.json").read_text())
+args = types.SimpleNamespace(seed=1, cls_rtol=1e-3, cls_atol=1e-3)
+backend = cs.make_backend(os.environ["ORT_RUNNER"] or None)
+model = cs.load_classifier(src / "standin_classifier.pt")
+with torch.no_grad():
+    model.head.bias[0] += 0.05  # one logit off by 0.05: far above tolerance
+result = cs.verify_classifier(model, bundle / info["classifier"], backend, 12, [], args)
+assert result["passed"] is False, result
+assert all(not c["within_tolerance"] for c in result["cases"]), result
+
+ref = np.array([[5.0, 4.0, 3.0, 2.0, 1.0, 1.0 + 1e-6, -1.0]])
+swapped = np.array([[5.0, 4.0, 3.0, 2.0, 1.0 + 1e-6, 1.0, -1.0]])  # tie at rank 5 resolved the other way
+assert cs.top5(ref) != cs.top5(swapped) and cs.top5_equivalent(ref, swapped, 1e-3, 1e-3)
+wrong = np.array([[4.0, 5.0, 3.0, 2.0, 1.0, 0.0, -1.0]])
+assert not cs.top5_equivalent(ref, wrong, 1e-3, 1e-3)
+EOF
+then ok "classifier comparison rejects a changed model, accepts a tie"
+else cat "$WORK/cls.log"; bad "classifier comparison rejects a changed model, accepts a tie"; fi
+
+# --- 4. refusals -------------------------------------------------------------------------------
 cp -r "$WORK/src" "$WORK/src-url"
 "$PYTHON" - "$WORK/src-url/info.json" <<'EOF'
 import json, sys
