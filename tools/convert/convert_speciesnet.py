@@ -644,7 +644,8 @@ def convert(args: argparse.Namespace) -> int:
             reference, work_dir / new_info["detector"], backend, shapes, images, args)
         passed &= report["classifier_verification"]["passed"] and report["detector_verification"]["passed"]
         report["environment"]["ort_version"] = backend.version
-    report["passed"] = passed
+    report["verified"] = backend is not None
+    report["passed"] = passed if backend is not None else None
 
     (work_dir / "info.json").write_text(json.dumps(new_info, indent=1) + "\n", encoding="utf-8")
     (work_dir / "verification.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
