@@ -138,24 +138,29 @@ def read_source_info(source_dir: Path) -> dict:
     return info
 
 
-def resolve_detector(source_dir: Path, info: dict, megadetector: str | None, allow_download: bool) -> Path:
-    """Find MegaDetector's .pt: --megadetector (path or URL), else info.json's detector entry."""
+def resolve_detector(source_dir: Path, info: dict, megadetector: str | None, allow_download: bool) -> tuple[Path, str]:
+    """Find MegaDetector's .pt: --megadetector (path or URL), else info.json's detector entry.
+
+    Returns the local file and the model's name (the URL's file name without extension,
+    e.g. md_v5a.0.0, not SpeciesNet's mangled cache name).
+    """
     value = megadetector or info["detector"]
     if not is_url(value):
         path = Path(value) if megadetector else source_dir / value
         if not path.is_file():
             raise ConversionError(f"MegaDetector weights not found: {path}")
-        return path
+        return path, path.stem
+    name = Path(value.split("?")[0]).stem
     cached = source_dir / url_to_filename(value)
     if cached.is_file():
-        return cached
+        return cached, name
     if not allow_download:
         raise ConversionError(
             f"the detector is a URL ({value}); pass --allow-download to fetch it into {cached}, "
             "or download it yourself and pass --megadetector PATH"
         )
     download(value, cached)
-    return cached
+    return cached, name
 
 
 def load_classifier(path: Path) -> torch.nn.Module:
@@ -569,7 +574,7 @@ def convert(args: argparse.Namespace) -> int:
     out_dir = args.out.resolve()
     if out_dir.exists() and not args.overwrite:
         raise ConversionError(f"{out_dir} exists (use --overwrite)")
-    detector_pt = resolve_detector(source_dir, info, args.megadetector, args.allow_download)
+    detector_pt, detector_name = resolve_detector(source_dir, info, args.megadetector, args.allow_download)
     make_yolov5_importable(args.yolov5_dir)
     work_dir = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(work_dir, ignore_errors=True)
@@ -581,7 +586,7 @@ def convert(args: argparse.Namespace) -> int:
     new_info = dict(info)
     new_info["version"] = args.version or f"{info['version']}-onnx"
     new_info["classifier"] = Path(info["classifier"]).stem + ".onnx"
-    new_info["detector"] = detector_pt.stem + ".onnx"
+    new_info["detector"] = detector_name + ".onnx"
     for key in ("classifier_labels", "taxonomy", "geofence"):
         new_info[key] = Path(info[key]).name
         shutil.copyfile(source_dir / info[key], work_dir / new_info[key])

@@ -168,6 +168,15 @@ else
   cat "$WORK/url.log"; bad "URL detector without --allow-download is refused (rc=$rc)"
 fi
 
+# A URL detector that SpeciesNet already downloaded (its cache name) is used without a download.
+cp "$WORK/src/md_standin.pt" "$WORK/src-url/https___example.invalid_v5.0_md_v5a.0.0.pt"
+if convert --speciesnet "$WORK/src-url" --out "$WORK/cached" --detector-sizes 1280x960 >"$WORK/cached.log" 2>&1 \
+  && grep -q '"detector": "md_v5a.0.0.onnx"' "$WORK/cached/info.json"; then
+  ok "URL detector found under SpeciesNet's cache name, bundle names it md_v5a.0.0.onnx"
+else
+  cat "$WORK/cached.log"; bad "URL detector found under SpeciesNet's cache name"
+fi
+
 set +e
 convert --speciesnet "$WORK/src" --out "$WORK/bundle" --skip-verify >"$WORK/exists.log" 2>&1
 rc=$?
