@@ -1,0 +1,1 @@
+"""Stand-in for the YOLOv5 `models` package (see ../README.md)."""
