@@ -63,9 +63,6 @@ public static class Letterbox
 {
     private const byte PadValue = 114;
 
-    // SpeciesNet computes uint8 / 255 in float64 (numpy) and then casts to float32.
-    private static readonly float[] UnitScale = BuildUnitScale();
-
     /// <summary>
     /// Writes the letterboxed image as NCHW float32 [1, 3, PaddedHeight, PaddedWidth], RGB order, values
     /// byte/255, grey 114 padding, into <paramref name="destination"/> (at least <see cref="LetterboxGeometry.TensorLength"/>).
@@ -82,7 +79,7 @@ public static class Letterbox
 
         int wp = geometry.PaddedWidth, hp = geometry.PaddedHeight, plane = wp * hp;
         int rw = geometry.ResizedWidth, rh = geometry.ResizedHeight, left = geometry.Left, top = geometry.Top;
-        var pad = UnitScale[PadValue];
+        var pad = UnitScale.Table[PadValue];
         var r = destination[..plane];
         var g = destination.Slice(plane, plane);
         var b = destination.Slice(2 * plane, plane);
@@ -130,7 +127,7 @@ public static class Letterbox
 
     private static void Scatter(ReadOnlySpan<byte> rgbRow, int offset, Span<float> r, Span<float> g, Span<float> b)
     {
-        var lut = UnitScale;
+        var lut = UnitScale.Table;
         var count = rgbRow.Length / 3;
         var rr = r.Slice(offset, count);
         var gg = g.Slice(offset, count);
@@ -141,12 +138,5 @@ public static class Letterbox
             gg[x] = lut[rgbRow[s + 1]];
             bb[x] = lut[rgbRow[s + 2]];
         }
-    }
-
-    private static float[] BuildUnitScale()
-    {
-        var lut = new float[256];
-        for (var i = 0; i < 256; i++) lut[i] = (float)(i / 255.0);
-        return lut;
     }
 }
