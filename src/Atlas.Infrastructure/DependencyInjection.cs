@@ -1,17 +1,37 @@
+using Atlas.Application.Images;
 using Atlas.Domain.Abstractions;
 using Atlas.Infrastructure.Geolocation;
+using Atlas.Infrastructure.Imaging;
+using Atlas.Infrastructure.Onnx;
+using Atlas.Infrastructure.SpeciesNet;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Atlas.Infrastructure;
 
 public static class DependencyInjection
 {
-    /// <summary>Registers the ONNX SpeciesNet engine, image decoding and the Gemini gateway.</summary>
+    /// <summary>Registers the ONNX SpeciesNet engine, image decoding, the US region locator and the Gemini gateway.</summary>
     public static IServiceCollection AddInfrastructure(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IUsRegionLocator, UsRegionLocator>();
+
+        services.AddOptions<SpeciesNetOptions>().BindConfiguration(SpeciesNetOptions.SectionName);
+        services.AddOptions<OnnxRuntimeOptions>().BindConfiguration(OnnxRuntimeOptions.SectionName);
+        services.AddSingleton(sp => new OnnxSessionFactory(
+            sp.GetRequiredService<IOptions<OnnxRuntimeOptions>>().Value,
+            sp.GetRequiredService<ILogger<OnnxSessionFactory>>()));
+        services.AddSingleton(sp => new ImageDecoder(new ImageDecoderOptions
+        {
+            MaxPixels = sp.GetRequiredService<IOptions<UploadOptions>>().Value.MaxImagePixels,
+        }));
+        services.AddSingleton<SpeciesNetMetrics>();
+        services.AddSingleton<SpeciesNetHost>();
+        services.AddSingleton<ISpeciesClassifier>(sp => sp.GetRequiredService<SpeciesNetHost>());
+        services.AddHostedService(sp => sp.GetRequiredService<SpeciesNetHost>());
         return services;
     }
 }

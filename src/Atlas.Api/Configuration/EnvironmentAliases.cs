@@ -13,7 +13,7 @@ public static class EnvironmentAliases
     {
         ["SPECIESNET_MODEL_DIR"] = "SpeciesNet:ModelDir",
         ["SPECIESNET_GEOFENCE"] = "SpeciesNet:Geofence",
-        ["ATLAS_EXECUTION_PROVIDER"] = "SpeciesNet:ExecutionProvider",
+        ["ATLAS_EXECUTION_PROVIDER"] = "Onnx:ExecutionProvider",
         ["MAX_UPLOAD_BYTES"] = "Uploads:MaxFileBytes",
         ["MAX_IMAGE_PIXELS"] = "Uploads:MaxImagePixels",
     };

@@ -54,6 +54,28 @@ public readonly record struct LetterboxGeometry(
         return new LetterboxGeometry(width, height, newWidth, newHeight, left, top, newWidth + left + right, newHeight + top + bottom);
     }
 
+    /// <summary>
+    /// Letterbox to an exact canvas (yolov5 <c>letterbox(auto=False)</c>), for detectors exported with a fixed
+    /// input size: r = min(H/h, W/w), round-half-even new size, the remaining pad split as in <see cref="Compute"/>.
+    /// A fixed square export therefore pads more than the reference's auto mode; a per-size export matches it.
+    /// </summary>
+    public static LetterboxGeometry ComputeFixed(int width, int height, int canvasWidth, int canvasHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(canvasWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(canvasHeight);
+
+        var r = Math.Min((double)canvasHeight / height, (double)canvasWidth / width);
+        var newWidth = Math.Min(canvasWidth, (int)Math.Round(width * r, MidpointRounding.ToEven));
+        var newHeight = Math.Min(canvasHeight, (int)Math.Round(height * r, MidpointRounding.ToEven));
+        var dw = (canvasWidth - newWidth) / 2.0;
+        var dh = (canvasHeight - newHeight) / 2.0;
+        var top = (int)Math.Round(dh - 0.1, MidpointRounding.ToEven);
+        var left = (int)Math.Round(dw - 0.1, MidpointRounding.ToEven);
+        return new LetterboxGeometry(width, height, newWidth, newHeight, left, top, canvasWidth, canvasHeight);
+    }
+
     // numpy mod: the result takes the divisor's sign.
     private static int Mod(int a, int m) => ((a % m) + m) % m;
 }

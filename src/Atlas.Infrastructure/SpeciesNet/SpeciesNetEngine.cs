@@ -1,0 +1,194 @@
+using System.Buffers;
+using System.Diagnostics;
+using Atlas.Domain.Ensemble;
+using Atlas.Domain.Errors;
+using Atlas.Domain.SpeciesNet;
+using DetectionBox = Atlas.Domain.SpeciesNet.Detection;
+using Atlas.Infrastructure.Classification;
+using Atlas.Infrastructure.Detection;
+using Atlas.Infrastructure.Imaging;
+using Atlas.Infrastructure.Onnx;
+using Microsoft.Extensions.Logging;
+
+namespace Atlas.Infrastructure.SpeciesNet;
+
+/// <summary>
+/// One loaded SpeciesNet bundle: both ONNX sessions (created once, shared by all requests; <c>Run</c> is
+/// thread-safe so there is no lock), the pre/post-processing of spec sections 2-3 and the domain ensemble of
+/// section 4. Per image: decode + EXIF -> letterbox -> MegaDetector -> NMS/boxes -> crop of the top detection ->
+/// classifier -> softmax top 5 -> ensemble. A failing detector or classifier becomes a <c>failures</c> entry, as in
+/// SpeciesNet; an image that cannot be decoded is the client's problem and throws.
+/// </summary>
+public sealed class SpeciesNetEngine : IDisposable
+{
+    /// <summary>SpeciesNet reports the classifier's top 5.</summary>
+    public const int TopK = 5;
+
+    private readonly ModelBundle _bundle;
+    private readonly OnnxModelSession _detectorSession;
+    private readonly OnnxModelSession _classifierSession;
+    private readonly DetectorRunner _detector;
+    private readonly ClassifierRunner _classifier;
+    private readonly SpeciesNetEnsemble _ensemble;
+    private readonly ImageDecoder _decoder;
+    private readonly SpeciesNetMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly string[] _labels;
+
+    /// <summary>Creates both sessions and checks the models against the tensor contracts.</summary>
+    /// <exception cref="ModelBundleException">A model does not honour its contract (the message names the file).</exception>
+    public SpeciesNetEngine(ModelBundle bundle, OnnxSessionFactory sessions, ImageDecoder decoder, bool geofence, SpeciesNetMetrics metrics, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentNullException.ThrowIfNull(sessions);
+        _bundle = bundle;
+        _decoder = decoder;
+        _metrics = metrics;
+        _logger = logger;
+        _labels = bundle.Labels.Select(l => l.Raw).ToArray();
+        try
+        {
+            _detectorSession = sessions.Create(bundle.Detector, bundle.DetectorName);
+            _classifierSession = sessions.Create(bundle.Classifier, bundle.ClassifierName);
+            _detector = new DetectorRunner(_detectorSession);
+            _classifier = new ClassifierRunner(_classifierSession, _labels.Length);
+        }
+        catch (ModelContractException ex)
+        {
+            Dispose();
+            throw new ModelBundleException($"Model bundle '{bundle.Source}': {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or InvalidOperationException)
+        {
+            Dispose();
+            throw new ModelBundleException($"Model bundle '{bundle.Source}': a model could not be loaded by ONNX Runtime ({ex.Message}).", ex);
+        }
+        _ensemble = new SpeciesNetEnsemble(bundle.Taxonomy, bundle.Geofence, geofence);
+    }
+
+    public ModelBundle Bundle => _bundle;
+
+    /// <summary>Execution provider of the sessions (both use the same factory decision).</summary>
+    public string ExecutionProvider => _detectorSession.ExecutionProvider;
+
+    /// <summary>Why CUDA is not in use, when it is not.</summary>
+    public string? FallbackReason => _detectorSession.FallbackReason;
+
+    /// <summary>Runs each model once on zeros; checks the classifier's output width against the labels.</summary>
+    public void WarmUp()
+    {
+        try
+        {
+            _detector.WarmUp();
+            _classifier.WarmUp();
+        }
+        catch (ModelContractException ex)
+        {
+            throw new ModelBundleException($"Model bundle '{_bundle.Source}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Runs SpeciesNet on one encoded image.</summary>
+    public SpeciesNetPrediction Predict(ReadOnlySpan<byte> encoded, GeoLocation location, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var image = _decoder.Decode(encoded);
+        _metrics.RecordStage("decode", Stopwatch.GetElapsedTime(started));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var failures = new List<string>(2);
+        IReadOnlyList<DetectionBox>? detections = null;
+        started = Stopwatch.GetTimestamp();
+        try
+        {
+            detections = Detect(image);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Detector failed on a {Width}x{Height} image", image.Width, image.Height);
+        }
+        _metrics.RecordStage("detect", Stopwatch.GetElapsedTime(started));
+        cancellationToken.ThrowIfCancellationRequested();
+
+        Classifications? classifications = null;
+        started = Stopwatch.GetTimestamp();
+        try
+        {
+            classifications = Classify(image, detections);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            if (ex is EmptyCropException)
+                _logger.LogInformation("Classifier skipped: {Reason}", ex.Message);
+            else
+                _logger.LogWarning(ex, "Classifier failed on a {Width}x{Height} image", image.Width, image.Height);
+        }
+        _metrics.RecordStage("classify", Stopwatch.GetElapsedTime(started));
+
+        if (classifications is null) failures.Add(PredictionFailures.Classifier);
+        if (detections is null) failures.Add(PredictionFailures.Detector);
+
+        if (classifications is null || detections is null)
+        {
+            _metrics.RecordImage("failure");
+            return new SpeciesNetPrediction(failures, location, classifications, detections, null, null, null, _bundle.Version);
+        }
+
+        started = Stopwatch.GetTimestamp();
+        var result = _ensemble.Combine(classifications, detections, location.Country, location.Admin1Region);
+        _metrics.RecordStage("ensemble", Stopwatch.GetElapsedTime(started));
+        _metrics.RecordImage("ok");
+        return new SpeciesNetPrediction(failures, location, classifications, detections, result.Prediction, result.Score, result.Source, _bundle.Version);
+    }
+
+    private IReadOnlyList<DetectionBox> Detect(RgbImage image)
+    {
+        var geometry = _detector.FixedInputSize is { } fixedSize
+            ? LetterboxGeometry.ComputeFixed(image.Width, image.Height, fixedSize.Width, fixedSize.Height)
+            : LetterboxGeometry.Compute(image.Width, image.Height);
+        var buffer = ArrayPool<float>.Shared.Rent(geometry.TensorLength);
+        try
+        {
+            Letterbox.ToTensor(image, geometry, buffer);
+            using var output = _detector.Run(buffer.AsMemory(0, geometry.TensorLength), geometry.PaddedHeight, geometry.PaddedWidth);
+            return YoloPostProcessor.Process(output.Span, geometry);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    private Classifications Classify(RgbImage image, IReadOnlyList<DetectionBox>? detections)
+    {
+        var region = _bundle.Type == BundleType.AlwaysCrop
+            ? ClassifierPreprocessor.CropForDetection(image.Width, image.Height, detections is { Count: > 0 } ? detections[0].Bbox : null)
+            : ClassifierPreprocessor.CropForFullImage(image.Width, image.Height);
+        var buffer = ArrayPool<float>.Shared.Rent(ClassifierPreprocessor.TensorLength);
+        try
+        {
+            ClassifierPreprocessor.ToTensor(image, region, buffer);
+            var top = _classifier.RunTopK(buffer.AsMemory(0, ClassifierPreprocessor.TensorLength), 1, Math.Min(TopK, _labels.Length))[0];
+            var classes = new string[top.Indices.Length];
+            var scores = new double[top.Indices.Length];
+            for (var i = 0; i < classes.Length; i++)
+            {
+                classes[i] = _labels[top.Indices[i]];
+                scores[i] = top.Scores[i];
+            }
+            return new Classifications(classes, scores);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    public void Dispose()
+    {
+        _detector?.Dispose();
+        _classifier?.Dispose();
+        _detectorSession?.Dispose();
+        _classifierSession?.Dispose();
+    }
+}

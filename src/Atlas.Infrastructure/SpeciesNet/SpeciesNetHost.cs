@@ -1,0 +1,132 @@
+using Atlas.Domain.Abstractions;
+using Atlas.Domain.Errors;
+using Atlas.Domain.SpeciesNet;
+using Atlas.Infrastructure.Imaging;
+using Atlas.Infrastructure.Models.Demo;
+using Atlas.Infrastructure.Onnx;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Infrastructure.SpeciesNet;
+
+/// <summary>
+/// Owns the SpeciesNet engine for the process lifetime and is the <see cref="ISpeciesClassifier"/> the application
+/// sees. At start it loads and validates the bundle synchronously, so a broken bundle stops the service with a
+/// message naming the file; then it warms both models up in the background, and readiness (<see cref="Status"/>,
+/// <c>/healthz</c>) stays false until that is done. Requests that arrive before are answered 503 + Retry-After.
+/// </summary>
+public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDisposable
+{
+    /// <summary>Shown in <c>Source</c> for the embedded bundle.</summary>
+    public const string DemoSource = "embedded demo bundle";
+
+    private readonly SpeciesNetOptions _options;
+    private readonly OnnxSessionFactory _sessions;
+    private readonly ImageDecoder _decoder;
+    private readonly SpeciesNetMetrics _metrics;
+    private readonly ILogger<SpeciesNetHost> _logger;
+    private SpeciesNetEngine? _engine;
+    private volatile ModelStatus _status;
+    private Task? _warmUp;
+
+    public SpeciesNetHost(
+        IOptions<SpeciesNetOptions> options,
+        OnnxSessionFactory sessions,
+        ImageDecoder decoder,
+        SpeciesNetMetrics metrics,
+        ILogger<SpeciesNetHost> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _sessions = sessions;
+        _decoder = decoder;
+        _metrics = metrics;
+        _logger = logger;
+        _status = new ModelStatus("unloaded", "unknown", string.IsNullOrWhiteSpace(_options.ModelDir), "none", false, "The model bundle has not been loaded yet.", SourceName);
+    }
+
+    private string SourceName => string.IsNullOrWhiteSpace(_options.ModelDir) ? DemoSource : Path.GetFullPath(_options.ModelDir);
+
+    public ModelStatus Status => _status;
+
+    /// <summary>Completes when warm-up has finished (successfully or not); for tests and benchmarks.</summary>
+    public Task WhenWarm => _warmUp ?? Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var bundle = LoadBundle();
+        _engine = new SpeciesNetEngine(bundle, _sessions, _decoder, _options.Geofence, _metrics, _logger);
+        var provider = _engine.ExecutionProvider;
+        if (_engine.FallbackReason is { } reason)
+        {
+            _logger.LogWarning("SpeciesNet runs on {Provider}: CUDA is not available ({Reason})", provider, reason);
+        }
+
+        if (bundle.IsDemo)
+        {
+            _logger.LogWarning(
+                "SpeciesNet is running on the EMBEDDED DEMO BUNDLE ({Version}): its models are untrained stand-ins and every prediction is meaningless. Set SPECIESNET_MODEL_DIR to a converted SpeciesNet bundle (see README).",
+                bundle.Version);
+        }
+
+        SetStatus(bundle, provider, ready: !_options.WarmUp, _options.WarmUp ? "Warming up the models." : Fallback());
+        if (_options.WarmUp)
+        {
+            _warmUp = Task.Run(() => WarmUp(bundle, provider), CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public ValueTask<SpeciesNetPrediction> PredictAsync(ReadOnlyMemory<byte> image, GeoLocation location, CancellationToken cancellationToken)
+    {
+        var engine = _engine;
+        var status = _status;
+        if (engine is null || !status.Ready)
+        {
+            throw new ServiceUnavailableException(
+                $"The SpeciesNet model is not ready: {status.Detail ?? "still loading"}", TimeSpan.FromSeconds(5));
+        }
+
+        return ValueTask.FromResult(engine.Predict(image.Span, location, cancellationToken));
+    }
+
+    private ModelBundle LoadBundle()
+    {
+        if (string.IsNullOrWhiteSpace(_options.ModelDir))
+        {
+            return ModelBundle.LoadFiles(DemoBundle.CreateFiles(), DemoSource, isDemo: true);
+        }
+
+        var bundle = ModelBundle.LoadDirectory(_options.ModelDir);
+        _logger.LogInformation("Loaded SpeciesNet bundle {Version} ({Type}) from {Source}: {Labels} labels, {Taxa} taxa, {Geofenced} geofenced taxa",
+            bundle.Version, bundle.TypeName, bundle.Source, bundle.Labels.Count, bundle.Taxonomy.Count, bundle.Geofence.Count);
+        return bundle;
+    }
+
+    private void WarmUp(ModelBundle bundle, string provider)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            _engine!.WarmUp();
+            SetStatus(bundle, provider, ready: true, Fallback());
+            _logger.LogInformation("SpeciesNet {Version} warmed up on {Provider} in {ElapsedMs:0} ms; ready",
+                bundle.Version, provider, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception ex)
+        {
+            SetStatus(bundle, provider, ready: false, $"Warm-up failed: {ex.Message}");
+            _logger.LogCritical(ex, "SpeciesNet warm-up failed; the service stays not ready");
+        }
+    }
+
+    private string? Fallback() => _engine?.FallbackReason is { } reason ? $"CUDA unavailable, running on CPU: {reason}" : null;
+
+    private void SetStatus(ModelBundle bundle, string provider, bool ready, string? detail) =>
+        _status = new ModelStatus(bundle.Version, bundle.TypeName, bundle.IsDemo, provider, ready, detail, bundle.Source);
+
+    public void Dispose() => _engine?.Dispose();
+}

@@ -1,0 +1,19 @@
+namespace Atlas.Infrastructure.SpeciesNet;
+
+/// <summary>Which SpeciesNet bundle to load and how (configuration section <c>SpeciesNet</c>).</summary>
+public sealed class SpeciesNetOptions
+{
+    public const string SectionName = "SpeciesNet";
+
+    /// <summary>
+    /// Folder of a converted SpeciesNet bundle (info.json + ONNX models + labels/taxonomy/geofence). Empty: the
+    /// embedded demo bundle, whose predictions are meaningless. Env: <c>SPECIESNET_MODEL_DIR</c>.
+    /// </summary>
+    public string? ModelDir { get; set; }
+
+    /// <summary>Apply the geofence when a country is given (default true). Env: <c>SPECIESNET_GEOFENCE</c>.</summary>
+    public bool Geofence { get; set; } = true;
+
+    /// <summary>Run both models once at start so the first request is not slow and readiness is real (default true).</summary>
+    public bool WarmUp { get; set; } = true;
+}
