@@ -1,4 +1,5 @@
 using Atlas.Application.Behaviors;
+using Atlas.Application.Gemini;
 using Atlas.Application.Images;
 using Atlas.Application.ServiceInfo;
 using FluentValidation;
@@ -25,6 +26,7 @@ public static class DependencyInjection
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IHealthContributor, ModelHealthContributor>();
+        services.AddGeminiAnalysis();
         return services;
     }
 }
