@@ -377,9 +377,10 @@ public sealed class GeminiAnalyzeTests
     }
 
     [Test]
-    public async Task Analyze_TightBudgetAndSlowGemini_413BeforeCallingAnd504OnTimeout()
+    public async Task Analyze_TightBudgetsAndSlowGemini_413BeforeCallingAnd504OnTimeout()
     {
         await using var factory = new AtlasApiFactory(Settings(
+            ("MultiImageIntake:MaxRequestBytes", "1024"),
             ("Gemini:MaxRequestBytes", "16384"),
             ("Gemini:AttemptTimeoutSeconds", "0.2"),
             ("Gemini:TotalTimeoutSeconds", "1")));
@@ -389,6 +390,11 @@ public sealed class GeminiAnalyzeTests
 
         using var tooBig = await client.PostAsync("/gemini/analyze/", Form("What?", (big, "big.jpg")));
         await UploadContractTests.AssertProblem(tooBig, HttpStatusCode.RequestEntityTooLarge, "16,384");
+        Assert.That(_gemini.Requests, Is.Empty);
+
+        // The whole body is capped too (MultiImageIntake: 1,024 + 64 KiB of form overhead here).
+        using var tooMany = await client.PostAsync("/gemini/analyze/", Form("What?", (big, "1.jpg"), (big, "2.jpg"), (big, "3.jpg"), (big, "4.jpg")));
+        await UploadContractTests.AssertProblem(tooMany, HttpStatusCode.RequestEntityTooLarge, "66,560");
         Assert.That(_gemini.Requests, Is.Empty);
 
         _gemini.Fallback = FakeGeminiServer.Slow(TimeSpan.FromSeconds(30));
