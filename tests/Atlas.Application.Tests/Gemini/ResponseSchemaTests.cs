@@ -8,7 +8,7 @@ public sealed class ResponseSchemaTests
     [Test]
     public async Task DefaultAsync_RequiresCategoryLabelDescriptionConfidence()
     {
-        var schema = await ResponseSchema.DefaultAsync(CancellationToken.None);
+        var schema = await ResponseSchema.DefaultAsync();
 
         Assert.That(schema.IsDefault, Is.True);
         Assert.That(schema.Element.GetProperty("type").GetString(), Is.EqualTo("object"));
@@ -22,7 +22,7 @@ public sealed class ResponseSchemaTests
     [TestCase("""{"category_label":7,"description":"a fox","confidence":0.5}""", "category_label")]
     public async Task Check_AnswerBreaksDefaultSchema_NamesThePlace(string answer, string place)
     {
-        var schema = await ResponseSchema.DefaultAsync(CancellationToken.None);
+        var schema = await ResponseSchema.DefaultAsync();
 
         var violations = schema.Check(answer);
 

@@ -272,7 +272,7 @@ public sealed class GeminiGatewayTests
     {
         _server.Enqueue(FakeGeminiServer.Slow(TimeSpan.FromSeconds(30)));
 
-        var answer = await CallAsync(new() { ["Gemini:AttemptTimeoutSeconds"] = "0.3", ["Gemini:TotalTimeoutSeconds"] = "10" });
+        var answer = await CallAsync(new() { ["Gemini:AttemptTimeoutSeconds"] = "1", ["Gemini:TotalTimeoutSeconds"] = "10" });
 
         Assert.That(answer.Text, Does.Contain("fox"));
         Assert.That(_server.Requests, Has.Count.EqualTo(2));

@@ -82,7 +82,7 @@ public sealed class AnalyzeWithGeminiHandler(IGeminiGateway gateway, IOptions<Ge
 
         var prompt = command.Prompt ?? throw new ArgumentException("The command carries no prompt; validation should have refused it.", nameof(command));
         var schema = command.SchemaJson is null
-            ? await ResponseSchema.DefaultAsync(cancellationToken).ConfigureAwait(false)
+            ? await ResponseSchema.DefaultAsync().ConfigureAwait(false)
             : await ResponseSchema.ParseAsync(command.SchemaJson, cancellationToken).ConfigureAwait(false);
 
         var started = Stopwatch.GetTimestamp();

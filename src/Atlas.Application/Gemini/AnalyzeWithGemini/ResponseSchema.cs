@@ -61,8 +61,10 @@ public sealed class ResponseSchema
     /// <summary>Whether this is <see cref="DefaultJson"/>.</summary>
     public bool IsDefault { get; }
 
-    /// <summary>The default schema.</summary>
-    public static Task<ResponseSchema> DefaultAsync(CancellationToken cancellationToken) => ParseAsync(DefaultJson, true, cancellationToken);
+    private static readonly Lazy<Task<ResponseSchema>> Default = new(() => ParseAsync(DefaultJson, true, CancellationToken.None));
+
+    /// <summary>The default schema (parsed once).</summary>
+    public static Task<ResponseSchema> DefaultAsync() => Default.Value;
 
     /// <summary>
     /// Parses the caller's schema. Throws <see cref="ResponseSchemaException"/> naming the problem when it is not
