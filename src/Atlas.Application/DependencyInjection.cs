@@ -1,4 +1,5 @@
 using Atlas.Application.Behaviors;
+using Atlas.Application.Gemini;
 using Atlas.Application.Images;
 using Atlas.Application.ServiceInfo;
 using Atlas.Domain.Geolocation;
@@ -27,6 +28,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddSingleton<IHealthContributor, ModelHealthContributor>();
         services.AddSingleton<LocationResolver>();
+        services.AddGeminiAnalysis();
         return services;
     }
 }

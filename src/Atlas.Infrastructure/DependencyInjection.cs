@@ -1,5 +1,6 @@
 using Atlas.Application.Images;
 using Atlas.Domain.Abstractions;
+using Atlas.Infrastructure.Gemini;
 using Atlas.Infrastructure.Geolocation;
 using Atlas.Infrastructure.Imaging;
 using Atlas.Infrastructure.Onnx;
@@ -32,6 +33,7 @@ public static class DependencyInjection
         services.AddSingleton<SpeciesNetHost>();
         services.AddSingleton<ISpeciesClassifier>(sp => sp.GetRequiredService<SpeciesNetHost>());
         services.AddHostedService(sp => sp.GetRequiredService<SpeciesNetHost>());
+        services.AddGemini(configuration);
         return services;
     }
 }

@@ -16,6 +16,13 @@ public static class EnvironmentAliases
         ["ATLAS_EXECUTION_PROVIDER"] = "Onnx:ExecutionProvider",
         ["MAX_UPLOAD_BYTES"] = "Uploads:MaxFileBytes",
         ["MAX_IMAGE_PIXELS"] = "Uploads:MaxImagePixels",
+        ["GOOGLE_API_KEY"] = "Gemini:ApiKey",
+        ["GEMINI_MODEL"] = "Gemini:Model",
+        ["GEMINI_BASE_URL"] = "Gemini:BaseUrl",
+        ["GEMINI_TIMEOUT_SECONDS"] = "Gemini:AttemptTimeoutSeconds",
+        ["GEMINI_TOTAL_TIMEOUT_SECONDS"] = "Gemini:TotalTimeoutSeconds",
+        ["GEMINI_MAX_RETRIES"] = "Gemini:MaxRetries",
+        ["GEMINI_MAX_CONCURRENCY"] = "Gemini:MaxConcurrency",
     };
 
     /// <summary>Adds the aliased variables that are set as an in-memory configuration source (last, so they win).</summary>
