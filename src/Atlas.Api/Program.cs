@@ -1,47 +1,34 @@
 using Atlas.Api;
 using Atlas.Api.Configuration;
+using Atlas.Api.Observability;
+using Atlas.Api.Security;
 using Atlas.Application;
 using Atlas.Infrastructure;
-using Serilog;
-using Serilog.Formatting.Compact;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentAliases();
 
-builder.Services.AddSerilog((services, logger) =>
-{
-    logger.ReadFrom.Configuration(builder.Configuration)
-        .ReadFrom.Services(services)
-        .Enrich.FromLogContext()
-        .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning);
-    if (builder.Environment.IsDevelopment())
-    {
-        logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {Properties:j}{NewLine}{Exception}");
-    }
-    else
-    {
-        logger.WriteTo.Console(new RenderedCompactJsonFormatter());
-    }
-});
-
 builder.Services
+    .AddAtlasObservability(builder.Configuration, builder.Environment)
+    .AddAtlasSecurity()
     .AddApi()
     .AddApplication()
     .AddInfrastructure(builder.Configuration);
 
 var app = builder.Build();
 
+// The order is the policy: see docs/notes-security.md.
+app.UseAtlasRequestLogging();
+app.UseAtlasSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseSerilogRequestLogging(options =>
-{
-    // Client mistakes are not errors: 4xx at Information, 5xx at Error.
-    options.GetLevel = (context, _, exception) =>
-        exception is not null || context.Response.StatusCode >= 500
-            ? Serilog.Events.LogEventLevel.Error
-            : Serilog.Events.LogEventLevel.Information;
-});
-app.MapControllers();
+app.UseAtlasEdgeSecurity();
+app.UseRouting();
+app.UseAtlasHttpMetrics();
+app.UseAtlasAccessControl();
+app.MapControllers().WithAtlasRoutePolicies();
+app.MapAtlasLiveness();
+app.MapAtlasMetrics();
 app.Run();
 
 /// <summary>Entry point; public for WebApplicationFactory.</summary>

@@ -1,10 +1,12 @@
 using Atlas.Application.Behaviors;
 using Atlas.Application.Gemini;
 using Atlas.Application.Images;
+using Atlas.Application.Inference;
 using Atlas.Application.ServiceInfo;
 using Atlas.Domain.Geolocation;
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Atlas.Application;
 
@@ -12,14 +14,15 @@ public static class DependencyInjection
 {
     /// <summary>
     /// Registers the use cases (source-generated Mediator, scoped so handlers can take scoped services such as
-    /// typed HttpClients), the pipeline (logging outermost, then validation), the validators and the upload options.
+    /// typed HttpClients), the pipeline (logging outermost, then validation, then the inference gate), the validators,
+    /// the upload options and the inference gate (its limits come from <see cref="InferenceGateOptions"/>).
     /// </summary>
     public static IServiceCollection AddApplication(this IServiceCollection services)
     {
         services.AddMediator(options =>
         {
             options.ServiceLifetime = ServiceLifetime.Scoped;
-            options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>)];
+            options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>), typeof(InferenceGateBehavior<,>)];
         });
         services.AddValidatorsFromAssemblyContaining<ImageUploadValidator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddOptions<UploadOptions>()
@@ -29,6 +32,8 @@ public static class DependencyInjection
         services.AddSingleton<IHealthContributor, ModelHealthContributor>();
         services.AddSingleton<LocationResolver>();
         services.AddGeminiAnalysis();
+        services.AddOptions<InferenceGateOptions>();
+        services.TryAddSingleton<IInferenceGate, InferenceGate>();
         return services;
     }
 }

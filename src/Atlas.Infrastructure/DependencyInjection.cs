@@ -7,6 +7,7 @@ using Atlas.Infrastructure.Onnx;
 using Atlas.Infrastructure.SpeciesNet;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +30,7 @@ public static class DependencyInjection
         {
             MaxPixels = sp.GetRequiredService<IOptions<UploadOptions>>().Value.MaxImagePixels,
         }));
-        services.AddSingleton<SpeciesNetMetrics>();
+        services.TryAddSingleton<IInferenceMetrics, NoInferenceMetrics>();
         services.AddSingleton<SpeciesNetHost>();
         services.AddSingleton<ISpeciesClassifier>(sp => sp.GetRequiredService<SpeciesNetHost>());
         services.AddHostedService(sp => sp.GetRequiredService<SpeciesNetHost>());

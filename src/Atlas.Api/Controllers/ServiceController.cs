@@ -14,6 +14,7 @@ public sealed class ServiceController(ISender sender) : ControllerBase
     [
         new("GET", "/", "Service metadata: version, model bundle, routes."),
         new("GET", "/healthz", "Readiness: model loaded and warmed up, execution provider, Gemini key configured."),
+        new("GET", "/livez", "Liveness: 200 whenever the process serves requests."),
         new("POST", "/uploadfile/", "SpeciesNet on one image (multipart field 'file'; optional country, admin1_region, latitude, longitude)."),
         new("POST", "/analyze/", "SpeciesNet on one image plus the echoed 'prompt'."),
         new("POST", "/gemini/analyze/", "Gemini on one or more images ('files') with a 'prompt' and optional 'schema_json'; results grouped by category_label."),

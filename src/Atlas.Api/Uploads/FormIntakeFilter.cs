@@ -45,6 +45,12 @@ public sealed class FormIntakeFilter(IOptions<UploadOptions> uploadOptions, IOpt
     /// <summary>Room for the non-file form fields and multipart framing on top of the file limit.</summary>
     public const long FormOverheadBytes = 64 * 1024;
 
+    /// <summary>Most form fields plus files in one request (multipart limit).</summary>
+    public const int MaxFormParts = 64;
+
+    /// <summary>Largest non-file form field (prompt, schema_json), in bytes.</summary>
+    public const int MaxTextFieldBytes = 256 * 1024;
+
     /// <summary>Body limit for single-image routes.</summary>
     public long SingleImageLimit => uploadOptions.Value.MaxFileBytes + FormOverheadBytes;
 
@@ -80,6 +86,11 @@ public sealed class FormIntakeFilter(IOptions<UploadOptions> uploadOptions, IOpt
             MemoryBufferThreshold = (int)Math.Min(int.MaxValue, limit),
             MultipartBodyLengthLimit = limit,
             BufferBody = false,
+            // A few named fields and files, never thousands; text fields (prompt, schema_json) stay small.
+            ValueCountLimit = MaxFormParts,
+            ValueLengthLimit = MaxTextFieldBytes,
+            MultipartHeadersCountLimit = 8,
+            MultipartHeadersLengthLimit = 4 * 1024,
         };
         context.HttpContext.Features.Set<IFormFeature>(new FormFeature(request, formOptions));
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Atlas.Domain.Abstractions;
 using Atlas.Domain.Ensemble;
 using Atlas.Domain.Errors;
 using Atlas.Domain.SpeciesNet;
@@ -31,13 +32,13 @@ public sealed class SpeciesNetEngine : IDisposable
     private readonly ClassifierRunner _classifier;
     private readonly SpeciesNetEnsemble _ensemble;
     private readonly ImageDecoder _decoder;
-    private readonly SpeciesNetMetrics _metrics;
+    private readonly IInferenceMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string[] _labels;
 
     /// <summary>Creates both sessions and checks the models against the tensor contracts.</summary>
     /// <exception cref="ModelBundleException">A model does not honour its contract (the message names the file).</exception>
-    public SpeciesNetEngine(ModelBundle bundle, OnnxSessionFactory sessions, ImageDecoder decoder, bool geofence, SpeciesNetMetrics metrics, ILogger logger)
+    public SpeciesNetEngine(ModelBundle bundle, OnnxSessionFactory sessions, ImageDecoder decoder, bool geofence, IInferenceMetrics metrics, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(sessions);
@@ -93,7 +94,7 @@ public sealed class SpeciesNetEngine : IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         using var image = _decoder.Decode(encoded);
-        _metrics.RecordStage("decode", Stopwatch.GetElapsedTime(started));
+        _metrics.RecordStage(InferenceStage.Decode, Stopwatch.GetElapsedTime(started));
         cancellationToken.ThrowIfCancellationRequested();
 
         var failures = new List<string>(2);
@@ -107,7 +108,7 @@ public sealed class SpeciesNetEngine : IDisposable
         {
             _logger.LogWarning(ex, "Detector failed on a {Width}x{Height} image", image.Width, image.Height);
         }
-        _metrics.RecordStage("detect", Stopwatch.GetElapsedTime(started));
+        _metrics.RecordStage(InferenceStage.Detect, Stopwatch.GetElapsedTime(started));
         cancellationToken.ThrowIfCancellationRequested();
 
         Classifications? classifications = null;
@@ -123,21 +124,19 @@ public sealed class SpeciesNetEngine : IDisposable
             else
                 _logger.LogWarning(ex, "Classifier failed on a {Width}x{Height} image", image.Width, image.Height);
         }
-        _metrics.RecordStage("classify", Stopwatch.GetElapsedTime(started));
+        _metrics.RecordStage(InferenceStage.Classify, Stopwatch.GetElapsedTime(started));
 
         if (classifications is null) failures.Add(PredictionFailures.Classifier);
         if (detections is null) failures.Add(PredictionFailures.Detector);
 
         if (classifications is null || detections is null)
         {
-            _metrics.RecordImage("failure");
             return new SpeciesNetPrediction(failures, location, classifications, detections, null, null, null, _bundle.Version);
         }
 
         started = Stopwatch.GetTimestamp();
         var result = _ensemble.Combine(classifications, detections, location.Country, location.Admin1Region);
-        _metrics.RecordStage("ensemble", Stopwatch.GetElapsedTime(started));
-        _metrics.RecordImage("ok");
+        _metrics.RecordStage(InferenceStage.Ensemble, Stopwatch.GetElapsedTime(started));
         return new SpeciesNetPrediction(failures, location, classifications, detections, result.Prediction, result.Score, result.Source, _bundle.Version);
     }
 

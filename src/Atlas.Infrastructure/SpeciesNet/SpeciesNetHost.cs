@@ -24,7 +24,7 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
     private readonly SpeciesNetOptions _options;
     private readonly OnnxSessionFactory _sessions;
     private readonly ImageDecoder _decoder;
-    private readonly SpeciesNetMetrics _metrics;
+    private readonly IInferenceMetrics _metrics;
     private readonly ILogger<SpeciesNetHost> _logger;
     private SpeciesNetEngine? _engine;
     private volatile ModelStatus _status;
@@ -34,7 +34,7 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
         IOptions<SpeciesNetOptions> options,
         OnnxSessionFactory sessions,
         ImageDecoder decoder,
-        SpeciesNetMetrics metrics,
+        IInferenceMetrics metrics,
         ILogger<SpeciesNetHost> logger)
     {
         ArgumentNullException.ThrowIfNull(options);

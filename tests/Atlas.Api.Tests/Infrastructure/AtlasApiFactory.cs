@@ -12,17 +12,23 @@ namespace Atlas.Api.Tests.Infrastructure;
 /// <summary>
 /// Hosts the real Atlas pipeline on Kestrel over loopback (real HTTP, real multipart parsing and body limits).
 /// <see cref="Classifier"/> replaces the SpeciesNet engine when a test wants to control its answer; settings are
-/// passed as configuration keys.
+/// passed as configuration keys. Every test client shares the loopback IP, so the per-client rate limits are
+/// raised out of the way unless a test sets them; <paramref name="services"/> lets a test add services
+/// (a log sink, a test-only controller).
 /// </summary>
 public sealed class AtlasApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _mockClassifier;
+    private readonly Action<IServiceCollection>? _services;
 
-    public AtlasApiFactory(IDictionary<string, string?>? settings = null, bool mockClassifier = true)
+    public AtlasApiFactory(IDictionary<string, string?>? settings = null, bool mockClassifier = true, Action<IServiceCollection>? services = null)
     {
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
+        _settings.TryAdd("Security:RateLimitRequests", "100000");
+        _settings.TryAdd("Security:GeminiRateLimitRequests", "100000");
         _mockClassifier = mockClassifier;
+        _services = services;
         UseKestrel(0);
     }
 
@@ -46,6 +52,10 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
                 services.RemoveAll<ISpeciesClassifier>();
                 services.AddSingleton(Classifier.Object);
             });
+        }
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

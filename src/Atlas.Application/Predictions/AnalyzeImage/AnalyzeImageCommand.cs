@@ -1,4 +1,5 @@
 using Atlas.Application.Images;
+using Atlas.Application.Inference;
 using Atlas.Application.Predictions.ClassifyImage;
 using Atlas.Domain.SpeciesNet;
 using FluentValidation;
@@ -10,7 +11,7 @@ namespace Atlas.Application.Predictions.AnalyzeImage;
 /// <c>POST /analyze/</c>: the same SpeciesNet analysis as <see cref="ClassifyImageCommand"/>, with the
 /// caller's prompt echoed so downstream workflows can tie it to the result.
 /// </summary>
-public sealed record AnalyzeImageCommand(string? Prompt, ImageUpload? Image, GeoLocation Location) : ICommand<AnalyzeImageResult>;
+public sealed record AnalyzeImageCommand(string? Prompt, ImageUpload? Image, GeoLocation Location) : ICommand<AnalyzeImageResult>, IInferenceRequest;
 
 public sealed record AnalyzeImageResult(string Prompt, ClassifyImageResult Analysis);
 

@@ -1,4 +1,5 @@
 using Atlas.Application.Images;
+using Atlas.Application.Inference;
 using Atlas.Domain.Abstractions;
 using Atlas.Domain.Geolocation;
 using Atlas.Domain.SpeciesNet;
@@ -8,7 +9,7 @@ using Mediator;
 namespace Atlas.Application.Predictions.ClassifyImage;
 
 /// <summary>Run SpeciesNet on one uploaded image (<c>POST /uploadfile/</c>).</summary>
-public sealed record ClassifyImageCommand(ImageUpload? Image, GeoLocation Location) : ICommand<ClassifyImageResult>;
+public sealed record ClassifyImageCommand(ImageUpload? Image, GeoLocation Location) : ICommand<ClassifyImageResult>, IInferenceRequest;
 
 /// <summary>The upload's identity plus the SpeciesNet ensemble's answer.</summary>
 public sealed record ClassifyImageResult(string FileName, long ContentSize, SpeciesNetPrediction SpeciesNet);

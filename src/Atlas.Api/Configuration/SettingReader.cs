@@ -1,0 +1,75 @@
+using System.Globalization;
+
+namespace Atlas.Api.Configuration;
+
+/// <summary>
+/// Reads raw configuration strings and parses them by hand, so that a bad value produces a message that names the
+/// environment variable operators actually set (<c>RATE_LIMIT_REQUESTS is 'abc', which is not a whole number…</c>)
+/// rather than a binder error about a .NET configuration key. Errors are collected, not thrown, so one start
+/// reports every mistake at once.
+/// </summary>
+internal sealed class SettingReader(IConfiguration configuration)
+{
+    private static readonly Dictionary<string, string> VariableByKey =
+        EnvironmentAliases.Map.ToDictionary(p => p.Value, p => p.Key, StringComparer.OrdinalIgnoreCase);
+
+    public List<string> Errors { get; } = [];
+
+    /// <summary>The name to show for a configuration key: its environment variable when it has one.</summary>
+    public static string NameOf(string key) =>
+        VariableByKey.TryGetValue(key, out var variable) ? $"{variable} ({key})" : key;
+
+    /// <summary>The trimmed value, or null when unset or blank.</summary>
+    public string? Text(string key)
+    {
+        var value = configuration[key];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    public int Integer(string key, int defaultValue, int min, int max)
+    {
+        var text = Text(key);
+        if (text is null) return defaultValue;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+        Errors.Add($"{NameOf(key)} is '{text}', which is not a whole number between {min} and {max}.");
+        return defaultValue;
+    }
+
+    public long Long(string key, long defaultValue, long min, long max)
+    {
+        var text = Text(key);
+        if (text is null) return defaultValue;
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+        Errors.Add($"{NameOf(key)} is '{text}', which is not a whole number between {min} and {max}.");
+        return defaultValue;
+    }
+
+    /// <summary>true/false, 1/0, yes/no, on/off (any case); anything else is an error, never silently false.</summary>
+    public bool Boolean(string key, bool defaultValue)
+    {
+        var text = Text(key);
+        if (text is null) return defaultValue;
+        switch (text.ToUpperInvariant())
+        {
+            case "TRUE" or "1" or "YES" or "ON":
+                return true;
+            case "FALSE" or "0" or "NO" or "OFF":
+                return false;
+            default:
+                Errors.Add($"{NameOf(key)} is '{text}', which is not a boolean (use true or false).");
+                return defaultValue;
+        }
+    }
+
+    /// <summary>A comma- (or semicolon-) separated list, trimmed, without empty items.</summary>
+    public IReadOnlyList<string> List(string key) =>
+        Text(key)?.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    public void Error(string key, string problem) => Errors.Add($"{NameOf(key)} {problem}");
+}

@@ -1,0 +1,86 @@
+using Atlas.Api.Security;
+using Atlas.Application.Inference;
+using Atlas.Domain.Abstractions;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Serilog;
+using Serilog.Context;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace Atlas.Api.Observability;
+
+/// <summary>Structured logging (Serilog) and Prometheus metrics.</summary>
+public static class ObservabilityExtensions
+{
+    /// <summary>
+    /// Serilog: JSON lines in production (compact format, with <c>@tr</c>/<c>@sp</c> trace and span ids), a readable
+    /// line in Development. Every event logged while a request runs carries its <c>RequestId</c>; trace and span
+    /// ids come from the request's Activity. Headers and bodies are never logged, so neither are API keys nor images.
+    /// </summary>
+    public static IServiceCollection AddAtlasObservability(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddSerilog((provider, logger) =>
+        {
+            logger.ReadFrom.Configuration(configuration)
+                .ReadFrom.Services(provider)
+                .Enrich.FromLogContext()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning);
+            if (environment.IsDevelopment())
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext} {RequestId} {TraceId}: {Message:lj} {Properties:j}{NewLine}{Exception}");
+            }
+            else
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+        });
+        services.AddOptions<ObservabilityOptions>()
+            .Configure<IConfiguration>((options, config) => options.Load(config))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>();
+        services.AddSingleton<AtlasMetrics>();
+        services.AddSingleton<IInferenceMetrics>(provider => provider.GetRequiredService<AtlasMetrics>());
+        return services;
+    }
+
+    /// <summary>Outermost: the request id on every log line of the request, then one summary line per request.</summary>
+    public static IApplicationBuilder UseAtlasRequestLogging(this IApplicationBuilder app)
+    {
+        app.Use(async (context, next) =>
+        {
+            using (LogContext.PushProperty("RequestId", context.TraceIdentifier))
+            {
+                await next(context).ConfigureAwait(false);
+            }
+        });
+        app.UseSerilogRequestLogging(options =>
+        {
+            // Client mistakes are not errors: 4xx at Information, 5xx at Error.
+            options.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+        });
+        return app;
+    }
+
+    /// <summary>After routing (so the route is known): request counts and latencies by route, method and status.</summary>
+    public static IApplicationBuilder UseAtlasHttpMetrics(this IApplicationBuilder app)
+    {
+        if (!app.ApplicationServices.GetRequiredService<IOptions<ObservabilityOptions>>().Value.EnableMetrics) return app;
+        var metrics = app.ApplicationServices.GetRequiredService<AtlasMetrics>();
+        return app.UseHttpMetrics(options => options.SetMetricFactory(metrics.Factory));
+    }
+
+    /// <summary><c>GET /metrics</c> (Prometheus text format) when <c>ENABLE_METRICS</c> is on; guarded by <c>METRICS_API_KEYS</c> when set.</summary>
+    public static IEndpointRouteBuilder MapAtlasMetrics(this IEndpointRouteBuilder endpoints)
+    {
+        var services = endpoints.ServiceProvider;
+        if (!services.GetRequiredService<IOptions<ObservabilityOptions>>().Value.EnableMetrics) return endpoints;
+        var metrics = services.GetRequiredService<AtlasMetrics>();
+        metrics.Registry.AddBeforeCollectCallback(() =>
+            metrics.Refresh(services.GetRequiredService<IInferenceGate>(), services.GetRequiredService<ISpeciesClassifier>()));
+        endpoints.MapMetrics("/metrics", metrics.Registry)
+            .WithMetadata(new ApiKeyRequirementAttribute(ApiKeyRequirement.Metrics));
+        return endpoints;
+    }
+}

@@ -1,0 +1,136 @@
+using Atlas.Application.Inference;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.HostFiltering;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.HttpsPolicy;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Api.Security;
+
+/// <summary>
+/// Registers and orders the production defaults. Every component reads the one validated
+/// <see cref="SecurityOptions"/>, so a bad setting stops the service at start with a message naming its variable.
+/// </summary>
+public static class SecurityExtensions
+{
+    public static IServiceCollection AddAtlasSecurity(this IServiceCollection services)
+    {
+        services.AddOptions<SecurityOptions>()
+            .Configure<IConfiguration>((options, configuration) => options.Load(configuration))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+
+        // ALLOWED_HOSTS feeds ASP.NET Core's own "AllowedHosts" key; TrustedHostsMiddleware enforces it (with the
+        // ProblemDetails body and security headers), so the built-in filter, which would answer first with a bare
+        // 400, is told to let every host through.
+        services.Configure<HostFilteringOptions>(hostFiltering => hostFiltering.AllowedHosts = ["*"]);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SecurityOptions>>((kestrel, settings) =>
+        {
+            var s = settings.Value;
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = s.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = s.MaxRequestHeadersBytes;
+            kestrel.Limits.MaxRequestHeaderCount = s.MaxRequestHeaderCount;
+        });
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((forwarded, settings) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Walk X-Forwarded-For from the right only while the hop that added an entry is a trusted proxy.
+            forwarded.ForwardLimit = null;
+            if (settings.Value.KnownProxies.Count > 0)
+            {
+                forwarded.KnownIPNetworks.Clear();
+                forwarded.KnownProxies.Clear();
+                foreach (var network in settings.Value.KnownProxies) forwarded.KnownIPNetworks.Add(network);
+            }
+        });
+        services.AddOptions<HttpsRedirectionOptions>().Configure<IOptions<SecurityOptions>>((https, settings) =>
+        {
+            https.HttpsPort = settings.Value.HttpsPort;
+            https.RedirectStatusCode = StatusCodes.Status308PermanentRedirect;
+        });
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<SecurityOptions>>((cors, settings) =>
+            cors.AddDefaultPolicy(policy =>
+            {
+                if (settings.Value.AllowAnyOrigin)
+                {
+                    policy.AllowAnyOrigin();
+                }
+                else
+                {
+                    policy.WithOrigins([.. settings.Value.AllowedOrigins]).SetIsOriginAllowedToAllowWildcardSubdomains();
+                }
+                policy.WithMethods(HttpMethods.Get, HttpMethods.Post)
+                    .WithHeaders("Content-Type", "Authorization", ApiKeyMiddleware.HeaderName)
+                    .WithExposedHeaders("Retry-After")
+                    .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
+            }));
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>>((limiter, settings) => RateLimiting.Configure(limiter, settings.Value));
+        services.AddRequestTimeouts();
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<SecurityOptions>>((timeouts, settings) =>
+        {
+            timeouts.DefaultPolicy = TimeoutPolicy(settings.Value.RequestTimeoutSeconds);
+            timeouts.AddPolicy(RoutePolicies.Inference, TimeoutPolicy(settings.Value.InferenceTimeoutSeconds));
+            timeouts.AddPolicy(RoutePolicies.Gemini, TimeoutPolicy(settings.Value.GeminiTimeoutSeconds));
+        });
+        services.AddOptions<InferenceGateOptions>().Configure<IOptions<SecurityOptions>>((gate, settings) =>
+        {
+            gate.MaxConcurrent = settings.Value.MaxConcurrentInferences;
+            gate.QueueLimit = settings.Value.InferenceQueueLimit;
+        });
+        services.AddAtlasApiDocs();
+        return services;
+    }
+
+    /// <summary>Outermost: security headers on every answer, including those of the exception handler.</summary>
+    public static IApplicationBuilder UseAtlasSecurityHeaders(this IApplicationBuilder app) =>
+        app.UseMiddleware<SecurityHeadersMiddleware>();
+
+    /// <summary>Before routing: forwarded headers, trusted hosts, HTTPS redirection, API docs.</summary>
+    public static IApplicationBuilder UseAtlasEdgeSecurity(this IApplicationBuilder app)
+    {
+        var settings = app.ApplicationServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecurityExtensions));
+        if (settings.ForwardedHeaders) app.UseForwardedHeaders();
+        app.UseMiddleware<TrustedHostsMiddleware>();
+        if (settings.ForceHttps)
+        {
+            app.UseWhen(context => !RoutePolicies.IsProbe(context.Request.Path), https => https.UseHttpsRedirection());
+        }
+        if (settings.EnableApiDocs) app.UseAtlasApiDocs();
+        if (!settings.ApiKeys.Enabled)
+        {
+            logger.LogWarning("ATLAS_API_KEYS is not set: the inference and Gemini routes are open to anyone who can reach this service");
+        }
+        return app;
+    }
+
+    /// <summary>After routing: CORS (preflights end here), rate limits, API keys, request timeouts.</summary>
+    public static IApplicationBuilder UseAtlasAccessControl(this IApplicationBuilder app)
+    {
+        app.UseCors();
+        app.UseRateLimiter();
+        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseRequestTimeouts();
+        return app;
+    }
+
+    /// <summary>The liveness probe: 200 whenever the process serves requests (readiness is <c>/healthz</c>).</summary>
+    public static IEndpointConventionBuilder MapAtlasLiveness(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/livez", () => Results.Ok(new { status = "alive" }))
+            .WithMetadata(new ApiKeyRequirementAttribute(ApiKeyRequirement.None))
+            .ExcludeFromDescription();
+
+    private static RequestTimeoutPolicy TimeoutPolicy(int seconds) => new()
+    {
+        Timeout = TimeSpan.FromSeconds(seconds),
+        TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
+        WriteTimeoutResponse = context => Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Request timeout",
+            $"The request did not complete within {seconds} s."),
+    };
+}

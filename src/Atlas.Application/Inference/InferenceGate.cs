@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Atlas.Domain.Errors;
+using Microsoft.Extensions.Options;
+
+namespace Atlas.Application.Inference;
+
+/// <summary>Marks a use case that runs the models, so <see cref="IInferenceGate"/> bounds how many run at once.</summary>
+public interface IInferenceRequest;
+
+/// <summary>
+/// Bounds concurrent inferences. A GPU (or the CPU cores) does its best work on a few images at a time; more
+/// in flight only lengthens every answer and can exhaust GPU memory. Requests past the bound wait in a short
+/// queue; past the queue they are refused at once (503 + Retry-After), never queued without bound.
+/// </summary>
+public interface IInferenceGate
+{
+    /// <summary>
+    /// Waits for a slot (in arrival order). Dispose the result to free the slot. Throws
+    /// <see cref="ServiceUnavailableException"/> with a retry hint when every slot is busy and the queue is full.
+    /// </summary>
+    ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken);
+
+    /// <summary>Inferences holding a slot now.</summary>
+    int InFlight { get; }
+
+    /// <summary>Requests waiting for a slot now.</summary>
+    int Queued { get; }
+}
+
+/// <summary>Limits of <see cref="InferenceGate"/>; the API sets them from <c>MAX_CONCURRENT_INFERENCES</c> and <c>INFERENCE_QUEUE_LIMIT</c>.</summary>
+public sealed class InferenceGateOptions
+{
+    public int MaxConcurrent { get; set; } = 4;
+
+    public int QueueLimit { get; set; } = 16;
+}
+
+/// <summary>
+/// <see cref="IInferenceGate"/> over a <see cref="SemaphoreSlim"/> (whose async waiters are served first in, first
+/// out, and ahead of new arrivals). The Retry-After hint is the time the queue needs to drain at the recent
+/// average inference time, between 1 and 60 seconds.
+/// </summary>
+public sealed class InferenceGate : IInferenceGate, IDisposable
+{
+    private readonly SemaphoreSlim _slots;
+    private readonly int _maxConcurrent;
+    private readonly int _queueLimit;
+    private int _queued;
+    private int _inFlight;
+    private double _averageSeconds = 1.0;
+
+    public InferenceGate(IOptions<InferenceGateOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _maxConcurrent = Math.Max(1, options.Value.MaxConcurrent);
+        _queueLimit = Math.Max(0, options.Value.QueueLimit);
+        _slots = new SemaphoreSlim(_maxConcurrent, _maxConcurrent);
+    }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public int Queued => Volatile.Read(ref _queued);
+
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    {
+        if (!_slots.Wait(0, CancellationToken.None))
+        {
+            if (Interlocked.Increment(ref _queued) > _queueLimit)
+            {
+                Interlocked.Decrement(ref _queued);
+                throw new ServiceUnavailableException(
+                    $"All {_maxConcurrent} inference slots are busy and {_queueLimit} requests are already waiting. Retry later.",
+                    RetryAfter());
+            }
+            try
+            {
+                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+        }
+        Interlocked.Increment(ref _inFlight);
+        return new Slot(this, Stopwatch.GetTimestamp());
+    }
+
+    public void Dispose() => _slots.Dispose();
+
+    private TimeSpan RetryAfter()
+    {
+        var drain = Volatile.Read(ref _averageSeconds) * (_queueLimit + _maxConcurrent) / _maxConcurrent;
+        return TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(drain), 1, 60));
+    }
+
+    private void Release(long started)
+    {
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        // Exponential moving average; a lost update under contention only makes the hint slightly stale.
+        Volatile.Write(ref _averageSeconds, (0.8 * Volatile.Read(ref _averageSeconds)) + (0.2 * seconds));
+        Interlocked.Decrement(ref _inFlight);
+        _slots.Release();
+    }
+
+    private sealed class Slot(InferenceGate gate, long started) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release(started);
+        }
+    }
+}

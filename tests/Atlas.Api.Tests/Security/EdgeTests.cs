@@ -1,0 +1,287 @@
+using System.Net;
+using System.Text.Json;
+using Atlas.Api.Security;
+using Atlas.Api.Tests.Infrastructure;
+using Moq;
+
+namespace Atlas.Api.Tests.Security;
+
+/// <summary>CORS, trusted hosts, HTTPS, security headers, API docs: one setting each, over real HTTP.</summary>
+[TestFixture]
+public sealed class EdgeTests
+{
+    private static HttpRequestMessage Preflight(string origin) => new(HttpMethod.Options, "/uploadfile/")
+    {
+        Headers =
+        {
+            { "Origin", origin },
+            { "Access-Control-Request-Method", "POST" },
+            { "Access-Control-Request-Headers", "x-api-key" },
+        },
+    };
+
+    [Test]
+    public async Task CorsPreflight_ListedOrigin_Allowed()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedOriginsKey] = "https://app.example.org" });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.SendAsync(Preflight("https://app.example.org"));
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(204));
+        Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "https://app.example.org" }));
+        Assert.That(string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers")), Does.Contain("X-API-Key").IgnoreCase);
+    }
+
+    [Test]
+    public async Task CorsPreflight_OtherOrigin_Denied()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedOriginsKey] = "https://app.example.org" });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.SendAsync(Preflight("https://evil.example.com"));
+
+        Assert.That(response.Headers.Contains("Access-Control-Allow-Origin"), Is.False);
+    }
+
+    [Test]
+    public async Task CorsPreflight_DefaultStar_AllowsAnyOrigin()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.SendAsync(Preflight("https://anyone.example.com"));
+
+        Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "*" }));
+    }
+
+    [Test]
+    public async Task CorsSimpleGet_ListedOrigin_EchoesOrigin()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedOriginsKey] = "https://*.example.org" });
+        using var client = factory.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "Origin", "https://www.example.org" } } };
+
+        using var response = await client.SendAsync(request);
+
+        Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "https://www.example.org" }));
+    }
+
+    [Test]
+    public async Task AllowedHosts_OtherHost_Returns400ProblemWithHeaders()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHostsKey] = "api.example.org" });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.GetAsync("/");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(json.RootElement.GetProperty("title").GetString(), Is.EqualTo("Invalid host"));
+        Assert.That(json.RootElement.TryGetProperty("traceId", out _), Is.True);
+        AssertSecurityHeaders(response);
+    }
+
+    [Test]
+    public async Task AllowedHosts_ListedHost_Served()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHostsKey] = "api.example.org;*.example.net" });
+        using var client = factory.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Host = "eu.example.net";
+
+        using var response = await client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task AllowedHosts_ProbeByPodIp_Served()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHostsKey] = "api.example.org" });
+        using var client = factory.CreateHttpClient();
+
+        using var live = await client.GetAsync("/livez");
+        using var ready = await client.GetAsync("/healthz");
+
+        Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task ForceHttps_PlainHttp_RedirectsToHttps()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.ForceHttpsKey] = "true" });
+        using var client = NoRedirects(factory);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/?x=1");
+        request.Headers.Host = "api.example.org";
+
+        using var response = await client.SendAsync(request);
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(308));
+        Assert.That(response.Headers.Location?.ToString(), Is.EqualTo("https://api.example.org/?x=1"));
+        Assert.That(response.Headers.Contains("Strict-Transport-Security"), Is.False, "HSTS only travels over HTTPS");
+    }
+
+    [Test]
+    public async Task ForceHttps_Probe_NotRedirected()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.ForceHttpsKey] = "true" });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.GetAsync("/livez");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task ForceHttps_BehindTlsProxy_ServedWithHsts()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?>
+        {
+            [SecurityOptions.ForceHttpsKey] = "true",
+            [SecurityOptions.ForwardedHeadersKey] = "true",
+        });
+        using var client = factory.CreateHttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "X-Forwarded-Proto", "https" } } };
+
+        using var response = await client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Headers.GetValues("Strict-Transport-Security").Single(), Does.StartWith("max-age="));
+    }
+
+    [Test]
+    public async Task ForwardedProto_WithoutForwardedHeaders_Ignored()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.ForceHttpsKey] = "true" });
+        using var client = NoRedirects(factory);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "X-Forwarded-Proto", "https" } } };
+
+        using var response = await client.SendAsync(request);
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(308));
+    }
+
+    [TestCase("/docs")]
+    [TestCase("/redoc")]
+    [TestCase("/openapi/v1.json")]
+    public async Task ApiDocs_Default_NotServed(string path)
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.GetAsync(path);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [TestCase("/docs", SecurityHeadersMiddleware.DocsContentSecurityPolicy)]
+    [TestCase("/redoc", SecurityHeadersMiddleware.RedocContentSecurityPolicy)]
+    public async Task ApiDocs_Enabled_PagesServedWithDocsCsp(string path, string csp)
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.EnableApiDocsKey] = "true" });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.GetAsync(path);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
+        Assert.That(response.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(csp));
+    }
+
+    [Test]
+    public async Task ApiDocs_Enabled_DocumentDescribesMultipartFields()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.EnableApiDocsKey] = "true" });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.GetAsync("/openapi/v1.json");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var paths = json.RootElement.GetProperty("paths");
+        foreach (var (path, fields) in new[] { ("/uploadfile", new[] { "file", "country", "admin1_region", "latitude", "longitude" }), ("/analyze", new[] { "file", "prompt" }) })
+        {
+            var schema = paths.GetProperty(path).GetProperty("post").GetProperty("requestBody").GetProperty("content")
+                .GetProperty("multipart/form-data").GetProperty("schema");
+            var names = Properties(schema).ToArray();
+            Assert.That(names, Is.SupersetOf(fields), path);
+        }
+        Assert.That(paths.TryGetProperty("/livez", out _), Is.False);
+    }
+
+    [Test]
+    public async Task SecurityHeaders_Ok_Present()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.GetAsync("/");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        AssertSecurityHeaders(response);
+    }
+
+    [TestCase("/no-such-route")]
+    [TestCase("/uploadfile/")]
+    public async Task SecurityHeaders_ClientError_Present(string path)
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+
+        using var response = path == "/uploadfile/" ? await client.PostAsync(path, new MultipartFormDataContent()) : await client.GetAsync(path);
+
+        Assert.That((int)response.StatusCode, Is.InRange(400, 499));
+        AssertSecurityHeaders(response);
+    }
+
+    [Test]
+    public async Task SecurityHeaders_ServerError_Present()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+        factory.Classifier
+            .Setup(c => c.PredictAsync(It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<Atlas.Domain.SpeciesNet.GeoLocation>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new InvalidOperationException("engine exploded"));
+
+        using var response = await client.UploadAsync();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Not.Contain("exploded"));
+        AssertSecurityHeaders(response);
+    }
+
+    /// <summary>A plain client to the factory's Kestrel address that shows redirects instead of following them.</summary>
+    private static HttpClient NoRedirects(AtlasApiFactory factory)
+    {
+        using var probe = factory.CreateHttpClient();
+        return new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = probe.BaseAddress };
+    }
+
+    internal static void AssertSecurityHeaders(HttpResponseMessage response)
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(response.Headers.GetValues("X-Content-Type-Options").Single(), Is.EqualTo("nosniff"));
+            Assert.That(response.Headers.GetValues("X-Frame-Options").Single(), Is.EqualTo("DENY"));
+            Assert.That(response.Headers.GetValues("Referrer-Policy").Single(), Is.EqualTo("no-referrer"));
+            Assert.That(response.Headers.GetValues("Content-Security-Policy").Single(), Is.EqualTo(SecurityHeadersMiddleware.JsonContentSecurityPolicy));
+            Assert.That(response.Headers.Contains("Server"), Is.False);
+        });
+    }
+
+    private static IEnumerable<string> Properties(JsonElement schema)
+    {
+        if (schema.TryGetProperty("properties", out var properties))
+        {
+            foreach (var p in properties.EnumerateObject()) yield return p.Name;
+        }
+        foreach (var combinator in new[] { "allOf", "oneOf", "anyOf" })
+        {
+            if (!schema.TryGetProperty(combinator, out var parts)) continue;
+            foreach (var name in parts.EnumerateArray().SelectMany(Properties)) yield return name;
+        }
+    }
+}

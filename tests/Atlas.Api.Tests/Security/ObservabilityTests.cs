@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text.Json;
+using Atlas.Api.Observability;
+using Atlas.Api.Security;
+using Atlas.Api.Tests.Infrastructure;
+using Atlas.Domain.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+
+namespace Atlas.Api.Tests.Security;
+
+/// <summary>Liveness, Prometheus metrics and structured logs.</summary>
+[TestFixture]
+public sealed class ObservabilityTests
+{
+    [Test]
+    public async Task Livez_Always200()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+        factory.Classifier.SetupGet(c => c.Status).Returns(AtlasApiFactory.ReadyStatus with { Ready = false });
+
+        using var live = await client.GetAsync("/livez");
+        using var ready = await client.GetAsync("/healthz");
+
+        Assert.That(live.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "readiness fails while the model warms up");
+        using var json = JsonDocument.Parse(await live.Content.ReadAsStringAsync());
+        Assert.That(json.RootElement.GetProperty("status").GetString(), Is.EqualTo("alive"));
+    }
+
+    [Test]
+    public async Task Metrics_Default_ExposeRequestsStagesQueueAndProvider()
+    {
+        await using var factory = new AtlasApiFactory().AnswerAll();
+        using var client = factory.CreateHttpClient();
+        using (await client.UploadAsync()) { }
+        using (await client.GetAsync("/no-such-route")) { }
+        var stages = factory.Services.GetRequiredService<IInferenceMetrics>();
+        stages.RecordStage(InferenceStage.Detect, TimeSpan.FromMilliseconds(12));
+        stages.RecordStage(InferenceStage.Classify, TimeSpan.FromMilliseconds(30));
+
+        using var response = await client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var lines = text.Split('\n');
+        Assert.That(lines, Has.Some.Matches<string>(l => l.StartsWith("http_request_duration_seconds_count{", StringComparison.Ordinal)
+            && l.Contains("code=\"200\"", StringComparison.Ordinal) && l.Contains("uploadfile", StringComparison.Ordinal)));
+        Assert.That(lines, Has.Some.Matches<string>(l => l.StartsWith("http_requests_received_total{", StringComparison.Ordinal) && l.Contains("code=\"404\"", StringComparison.Ordinal)));
+        Assert.That(lines, Has.Some.EqualTo("atlas_inference_stage_duration_seconds_count{stage=\"detect\"} 1"));
+        Assert.That(lines, Has.Some.EqualTo("atlas_inference_stage_duration_seconds_count{stage=\"classify\"} 1"));
+        Assert.That(lines, Has.Some.EqualTo("atlas_execution_provider_info{provider=\"CPUExecutionProvider\"} 1"));
+        Assert.That(lines, Has.Some.EqualTo("atlas_inference_queue_depth 0"));
+        Assert.That(lines, Has.Some.EqualTo("atlas_model_ready 1"));
+    }
+
+    [Test]
+    public async Task Metrics_ProviderChanges_OldSeriesRemoved()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+        using (await client.GetAsync("/metrics")) { }
+        factory.Classifier.SetupGet(c => c.Status).Returns(AtlasApiFactory.ReadyStatus with { ExecutionProvider = "CUDAExecutionProvider" });
+
+        var text = await client.GetStringAsync("/metrics");
+
+        Assert.That(text, Does.Contain("atlas_execution_provider_info{provider=\"CUDAExecutionProvider\"} 1"));
+        Assert.That(text, Does.Not.Contain("provider=\"CPUExecutionProvider\""));
+    }
+
+    [Test]
+    public async Task Metrics_Disabled_NotServed()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [ObservabilityOptions.EnableMetricsKey] = "false" });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.GetAsync("/metrics");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task Logs_EveryRequestLine_CarriesRequestAndTraceIdsButNoKey()
+    {
+        var sink = new CapturingSink();
+        await using var factory = new AtlasApiFactory(
+            new Dictionary<string, string?> { [SecurityOptions.ApiKeysKey] = SecurityKit.GoodKey },
+            services: s => s.AddSingleton<ILogEventSink>(sink)).AnswerAll();
+        using var client = factory.CreateHttpClient();
+
+        using (await client.UploadAsync(SecurityKit.GoodKey)) { }
+        using (await client.UploadAsync(SecurityKit.OtherKey)) { }
+        using (await client.UploadAsync()) { }
+
+        var requestEvents = sink.Events.Where(e => e.Properties.ContainsKey("RequestPath") || e.Properties.ContainsKey("RequestId")).ToList();
+        Assert.That(requestEvents.Count(e => e.MessageTemplate.Text.StartsWith("HTTP ", StringComparison.Ordinal)), Is.EqualTo(3), "one summary line per request");
+        Assert.That(requestEvents.Where(e => e.MessageTemplate.Text.Contains("API key", StringComparison.Ordinal)).Select(e => e.Level.ToString()),
+            Is.EquivalentTo(new[] { "Warning", "Information" }), "refusals are client mistakes: Information/Warning");
+        foreach (var e in requestEvents)
+        {
+            Assert.That(e.Properties.ContainsKey("RequestId"), Is.True, e.MessageTemplate.Text);
+            Assert.That(e.TraceId, Is.Not.Null, e.MessageTemplate.Text);
+            Assert.That(e.SpanId, Is.Not.Null, e.MessageTemplate.Text);
+        }
+        using var rendered = new StringWriter();
+        var formatter = new Serilog.Formatting.Compact.CompactJsonFormatter();
+        foreach (var e in sink.Events) formatter.Format(e, rendered);
+        Assert.That(rendered.ToString(), Does.Not.Contain(SecurityKit.GoodKey).And.Not.Contain(SecurityKit.OtherKey));
+    }
+}
