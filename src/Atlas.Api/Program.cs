@@ -7,6 +7,7 @@ using Atlas.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentAliases();
+builder.Configuration.ValidateCoreSettings();
 
 builder.Services
     .AddAtlasObservability(builder.Configuration, builder.Environment)

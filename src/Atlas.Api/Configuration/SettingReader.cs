@@ -50,6 +50,28 @@ internal sealed class SettingReader(IConfiguration configuration)
         return defaultValue;
     }
 
+    public double Number(string key, double defaultValue, double min, double max)
+    {
+        var text = Text(key);
+        if (text is null) return defaultValue;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+        Errors.Add($"{NameOf(key)} is '{text}', which is not a number between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}.");
+        return defaultValue;
+    }
+
+    /// <summary>One of <paramref name="choices"/> (any case); returns the choice as listed, or null when unset.</summary>
+    public string? Choice(string key, params string[] choices)
+    {
+        var text = Text(key);
+        if (text is null) return null;
+        var match = choices.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase));
+        if (match is null) Errors.Add($"{NameOf(key)} is '{text}'; expected one of: {string.Join(", ", choices)}.");
+        return match;
+    }
+
     /// <summary>true/false, 1/0, yes/no, on/off (any case); anything else is an error, never silently false.</summary>
     public bool Boolean(string key, bool defaultValue)
     {
