@@ -29,7 +29,8 @@ public sealed class AtlasExceptionHandler(IProblemDetailsService problemDetails,
                 var status = StatusFor(known);
                 if (status >= 500)
                 {
-                    logger.LogWarning(known, "Dependency failure ({Status}): {Reason}", status, known.Message);
+                    // Our own throw site says nothing new: log the underlying cause, if any, with the message.
+                    logger.LogWarning(known.InnerException, "Dependency failure ({Status}): {Reason}", status, known.Message);
                 }
                 else
                 {
