@@ -53,6 +53,12 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
     /// <summary>Completes when warm-up has finished (successfully or not); for tests and benchmarks.</summary>
     public Task WhenWarm => _warmUp ?? Task.CompletedTask;
 
+    /// <summary>
+    /// Test seam: when set before <see cref="StartAsync"/>, background warm-up waits for this task before running
+    /// the models, so a test can observe the not-ready window (503 + Retry-After) without racing a timer.
+    /// </summary>
+    internal Task? WarmUpGate { get; set; }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var bundle = LoadBundle();
@@ -73,7 +79,12 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
         SetStatus(bundle, provider, ready: !_options.WarmUp, _options.WarmUp ? "Warming up the models." : Fallback());
         if (_options.WarmUp)
         {
-            _warmUp = Task.Run(() => WarmUp(bundle, provider), CancellationToken.None);
+            var gate = WarmUpGate ?? Task.CompletedTask;
+            _warmUp = Task.Run(async () =>
+            {
+                await gate.ConfigureAwait(false);
+                WarmUp(bundle, provider);
+            }, CancellationToken.None);
         }
         return Task.CompletedTask;
     }
