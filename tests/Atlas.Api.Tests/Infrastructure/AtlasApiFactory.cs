@@ -18,11 +18,16 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _mockClassifier;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    public AtlasApiFactory(IDictionary<string, string?>? settings = null, bool mockClassifier = true)
+    /// <param name="settings">Configuration keys, e.g. <c>SpeciesNet:ModelDir</c>.</param>
+    /// <param name="mockClassifier">Replace the SpeciesNet engine with <see cref="Classifier"/>; false runs the real engine.</param>
+    /// <param name="configureServices">Extra test service registrations, applied last.</param>
+    public AtlasApiFactory(IDictionary<string, string?>? settings = null, bool mockClassifier = true, Action<IServiceCollection>? configureServices = null)
     {
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
         _mockClassifier = mockClassifier;
+        _configureServices = configureServices;
         UseKestrel(0);
     }
 
@@ -46,6 +51,10 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
                 services.RemoveAll<ISpeciesClassifier>();
                 services.AddSingleton(Classifier.Object);
             });
+        }
+        if (_configureServices is not null)
+        {
+            builder.ConfigureTestServices(_configureServices);
         }
     }
 
