@@ -195,6 +195,28 @@ public sealed class DemoBundleEndToEndTests
     }
 
     [Test]
+    public async Task UploadFile_RedTiff_DecodedAndClassified()
+    {
+        var tiff = TestPictures.Tiff(1280, 960, (_, _) => DemoColours.Red.Rgb(), compression: BitMiracle.LibTiff.Classic.Compression.LZW);
+
+        var s = await EngineHarness.PredictAsync(_client, tiff, "image/tiff", "red.tif");
+
+        EngineHarness.AssertWellFormed(s);
+        Assert.That(s.GetProperty("prediction").GetString(), Is.EqualTo(DemoLabels.Lion));
+        Assert.That(s.GetProperty("prediction_score").GetDouble(), Is.EqualTo(0.9).Within(1e-4));
+    }
+
+    [Test]
+    public async Task UploadFile_TiffWithoutDirectory_Returns422NamingTiff()
+    {
+        byte[] tiff = [(byte)'I', (byte)'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
+
+        using var response = await EngineHarness.UploadAsync(_client, tiff, "image/tiff", "empty.tif");
+
+        await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity, "TIFF");
+    }
+
+    [Test]
     public async Task UploadFile_OnePixelRedImage_Returns200WithClassifierFailure()
     {
         // Letterboxed up to 1280x1280 every cell is red, but each box rounds to 0 px in the 1x1 source: the

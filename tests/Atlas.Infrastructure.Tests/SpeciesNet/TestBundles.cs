@@ -258,6 +258,54 @@ internal static class TestPictures
         return data.ToArray();
     }
 
+    /// <summary>
+    /// Encodes a TIFF with LibTiff.NET: RGB (3 samples) or greyscale (1 sample, the pixel's red), 8 bits,
+    /// uncompressed or LZW, with the given Orientation tag (rows are written in file order as given).
+    /// </summary>
+    public static byte[] Tiff(int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel, bool grey = false,
+        BitMiracle.LibTiff.Classic.Orientation orientation = BitMiracle.LibTiff.Classic.Orientation.TOPLEFT,
+        BitMiracle.LibTiff.Classic.Compression compression = BitMiracle.LibTiff.Classic.Compression.NONE)
+    {
+        using var stream = new MemoryStream();
+        using (var tiff = BitMiracle.LibTiff.Classic.Tiff.ClientOpen("test.tif", "w", stream, new BitMiracle.LibTiff.Classic.TiffStream()))
+        {
+            var samples = grey ? 1 : 3;
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.IMAGEWIDTH, width);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.IMAGELENGTH, height);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.SAMPLESPERPIXEL, samples);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.BITSPERSAMPLE, 8);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PHOTOMETRIC, grey ? BitMiracle.LibTiff.Classic.Photometric.MINISBLACK : BitMiracle.LibTiff.Classic.Photometric.RGB);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PLANARCONFIG, BitMiracle.LibTiff.Classic.PlanarConfig.CONTIG);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.COMPRESSION, compression);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.ORIENTATION, orientation);
+            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.ROWSPERSTRIP, Math.Max(1, Math.Min(height, 64)));
+            var row = new byte[width * samples];
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    var (r, g, b) = pixel(x, y);
+                    if (grey)
+                    {
+                        row[x] = r;
+                    }
+                    else
+                    {
+                        row[3 * x] = r;
+                        row[3 * x + 1] = g;
+                        row[3 * x + 2] = b;
+                    }
+                }
+
+                if (!tiff.WriteScanline(row, y)) throw new InvalidOperationException($"LibTiff could not write row {y}.");
+            }
+
+            tiff.WriteDirectory();
+        }
+
+        return stream.ToArray();
+    }
+
     /// <summary>The RGB of a demo colour.</summary>
     public static (byte R, byte G, byte B) Rgb(this DemoColour colour) => (colour.R, colour.G, colour.B);
 }
