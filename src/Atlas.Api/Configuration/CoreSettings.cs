@@ -49,8 +49,8 @@ public static class CoreSettings
         if (provider is not null) canonical["Onnx:ExecutionProvider"] = provider == "gpu" ? "cuda" : provider;
         Int("Onnx:IntraOpThreads", 0, 1024);
         Int("Onnx:CudaDeviceId", 0, 64);
-        Number("Gemini:AttemptTimeoutSeconds", 1, 3600);
-        Number("Gemini:TotalTimeoutSeconds", 1, 3600);
+        Number("Gemini:AttemptTimeoutSeconds", 0.01, 3600);
+        Number("Gemini:TotalTimeoutSeconds", 0.01, 3600);
         Int("Gemini:MaxRetries", 0, 10);
         Int("Gemini:MaxConcurrency", 1, 64);
         Long("MultiImageIntake:MaxRequestBytes", 1, 1L << 31);

@@ -6,7 +6,7 @@ using SkiaSharp;
 namespace Atlas.Infrastructure.Imaging;
 
 /// <summary>
-/// Decodes JPEG, PNG, WebP, GIF (first frame) and BMP bytes into an upright <see cref="RgbImage"/>, the way
+/// Decodes JPEG, PNG, WebP, GIF (first frame), BMP and TIFF (first page, <see cref="TiffDecoder"/>) bytes into an upright <see cref="RgbImage"/>, the way
 /// SpeciesNet's <c>load_rgb_image</c> does with PIL (spec 2.1, 7):
 /// <list type="bullet">
 /// <item>the header is read first and images above <see cref="ImageDecoderOptions.MaxPixels"/> are refused
@@ -23,7 +23,7 @@ namespace Atlas.Infrastructure.Imaging;
 /// </summary>
 public sealed class ImageDecoder
 {
-    private const string Supported = "JPEG, PNG, WebP, GIF or BMP";
+    private const string Supported = "JPEG, PNG, WebP, GIF, BMP or TIFF";
 
     private readonly long _maxPixels;
 
@@ -43,6 +43,7 @@ public sealed class ImageDecoder
     public RgbImage Decode(ReadOnlySpan<byte> encoded)
     {
         if (encoded.IsEmpty) throw new ImageDecodeException("The image is empty (0 bytes).");
+        if (TiffDecoder.IsTiff(encoded)) return TiffDecoder.Decode(encoded, _maxPixels);
 
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(encoded);
@@ -116,7 +117,7 @@ public sealed class ImageDecoder
         var known = SniffFormat(encoded);
         return known switch
         {
-            "TIFF" or "HEIF/AVIF" or "JPEG 2000" => new ImageDecodeException(
+            "HEIF/AVIF" or "JPEG 2000" => new ImageDecodeException(
                 $"{known} images are not supported; convert the image to {Supported}."),
             null => new ImageDecodeException(
                 $"The data is not a recognised image ({encoded.Length:N0} bytes); upload a {Supported} file."),
@@ -133,7 +134,6 @@ public sealed class ImageDecoder
         if (b.StartsWith("GIF8"u8)) return "GIF";
         if (b.StartsWith("BM"u8)) return "BMP";
         if (b.Length >= 12 && b.StartsWith("RIFF"u8) && b.Slice(8, 4).SequenceEqual("WEBP"u8)) return "WebP";
-        if (b.StartsWith("II*\0"u8) || b.StartsWith("MM\0*"u8)) return "TIFF";
         if (b.Length >= 12 && b.Slice(4, 4).SequenceEqual("ftyp"u8)) return "HEIF/AVIF";
         if (b.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x00, 0x0C, (byte)'j', (byte)'P'])) return "JPEG 2000";
         return null;

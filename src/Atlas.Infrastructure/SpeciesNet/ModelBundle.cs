@@ -45,6 +45,11 @@ public sealed record ModelBundle(
         }
 
         var full = Path.GetFullPath(directory);
+        if (!File.Exists(Path.Combine(full, "info.json")))
+        {
+            throw new ModelBundleException($"Model bundle '{full}': info.json is missing. A SpeciesNet bundle folder holds info.json naming its models, labels, taxonomy and geofence (see README).");
+        }
+
         return Load(full, isDemo: false, name =>
         {
             var path = Path.GetFullPath(Path.Combine(full, name));

@@ -53,6 +53,12 @@ public sealed class SpeciesNetEngine : IDisposable
             _classifierSession = sessions.Create(bundle.Classifier, bundle.ClassifierName);
             _detector = new DetectorRunner(_detectorSession);
             _classifier = new ClassifierRunner(_classifierSession, _labels.Length);
+            if (_classifier.Contract.OutputWidthDynamic)
+            {
+                // The width is only known from a run: check it now, so a bundle whose classifier disagrees
+                // with its labels file is refused at start like every other bundle error.
+                _classifier.WarmUp();
+            }
         }
         catch (ModelContractException ex)
         {

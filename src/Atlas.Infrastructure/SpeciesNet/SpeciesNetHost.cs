@@ -53,6 +53,12 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
     /// <summary>Completes when warm-up has finished (successfully or not); for tests and benchmarks.</summary>
     public Task WhenWarm => _warmUp ?? Task.CompletedTask;
 
+    /// <summary>
+    /// Test seam: when set before <see cref="StartAsync"/>, background warm-up waits for this task before running
+    /// the models, so a test can observe the not-ready window (503 + Retry-After) without racing a timer.
+    /// </summary>
+    internal Task? WarmUpGate { get; set; }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var bundle = LoadBundle();
@@ -73,7 +79,8 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
         SetStatus(bundle, provider, ready: !_options.WarmUp, _options.WarmUp ? "Warming up the models." : Fallback());
         if (_options.WarmUp)
         {
-            _warmUp = Task.Run(() => WarmUp(bundle, provider), CancellationToken.None);
+            var gate = WarmUpGate ?? Task.CompletedTask;
+            _warmUp = Task.Run(() => WarmUpAsync(bundle, provider, gate), CancellationToken.None);
         }
         return Task.CompletedTask;
     }
@@ -106,11 +113,12 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
         return bundle;
     }
 
-    private void WarmUp(ModelBundle bundle, string provider)
+    private async Task WarmUpAsync(ModelBundle bundle, string provider, Task gate)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
+            await gate.ConfigureAwait(false);
             _engine!.WarmUp();
             SetStatus(bundle, provider, ready: true, Fallback());
             _logger.LogInformation("SpeciesNet {Version} warmed up on {Provider} in {ElapsedMs:0} ms; ready",

@@ -20,15 +20,18 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _mockClassifier;
-    private readonly Action<IServiceCollection>? _services;
+    private readonly Action<IServiceCollection>? _configureServices;
 
-    public AtlasApiFactory(IDictionary<string, string?>? settings = null, bool mockClassifier = true, Action<IServiceCollection>? services = null)
+    /// <param name="settings">Configuration keys, e.g. <c>SpeciesNet:ModelDir</c>.</param>
+    /// <param name="mockClassifier">Replace the SpeciesNet engine with <see cref="Classifier"/>; false runs the real engine.</param>
+    /// <param name="configureServices">Extra test service registrations, applied last.</param>
+    public AtlasApiFactory(IDictionary<string, string?>? settings = null, bool mockClassifier = true, Action<IServiceCollection>? configureServices = null)
     {
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
         _settings.TryAdd("Security:RateLimitRequests", "100000");
         _settings.TryAdd("Security:GeminiRateLimitRequests", "100000");
         _mockClassifier = mockClassifier;
-        _services = services;
+        _configureServices = configureServices;
         UseKestrel(0);
     }
 
@@ -53,9 +56,9 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
                 services.AddSingleton(Classifier.Object);
             });
         }
-        if (_services is not null)
+        if (_configureServices is not null)
         {
-            builder.ConfigureTestServices(_services);
+            builder.ConfigureTestServices(_configureServices);
         }
     }
 

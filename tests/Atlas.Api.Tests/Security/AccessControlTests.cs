@@ -17,7 +17,7 @@ public sealed class AccessControlTests
     private static AtlasApiFactory WithKeys(Dictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>(extra ?? []) { [SecurityOptions.ApiKeysKey] = $"{SecurityKit.GoodKey},{SecurityKit.OtherKey}" };
-        return new AtlasApiFactory(settings, services: SecurityKit.AddTestControllers).AnswerAll();
+        return new AtlasApiFactory(settings, configureServices: SecurityKit.AddTestControllers).AnswerAll();
     }
 
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
@@ -172,7 +172,7 @@ public sealed class AccessControlTests
         {
             [SecurityOptions.RateLimitRequestsKey] = "100",
             [SecurityOptions.GeminiRateLimitRequestsKey] = "2",
-        }, services: SecurityKit.AddTestControllers);
+        }, configureServices: SecurityKit.AddTestControllers);
         using var client = factory.CreateHttpClient();
 
         var statuses = new List<int>();
@@ -279,7 +279,7 @@ public sealed class AccessControlTests
     [Test]
     public async Task BodyLimit_RouteWithoutItsOwnLimit_Returns413Problem()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.MaxRequestBodyBytesKey] = "2048" }, services: SecurityKit.AddTestControllers);
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.MaxRequestBodyBytesKey] = "2048" }, configureServices: SecurityKit.AddTestControllers);
         using var client = factory.CreateHttpClient();
 
         using var small = await client.PostAsync("/test/echo-body", new ByteArrayContent(new byte[1000]));

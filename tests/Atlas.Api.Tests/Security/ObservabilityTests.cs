@@ -86,7 +86,7 @@ public sealed class ObservabilityTests
         var sink = new CapturingSink();
         await using var factory = new AtlasApiFactory(
             new Dictionary<string, string?> { [SecurityOptions.ApiKeysKey] = SecurityKit.GoodKey },
-            services: s => s.AddSingleton<ILogEventSink>(sink)).AnswerAll();
+            configureServices: s => s.AddSingleton<ILogEventSink>(sink)).AnswerAll();
         using var client = factory.CreateHttpClient();
 
         using (await client.UploadAsync(SecurityKit.GoodKey)) { }

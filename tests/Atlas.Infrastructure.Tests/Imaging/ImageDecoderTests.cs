@@ -216,7 +216,7 @@ public sealed class ImageDecoderTests
 
         var ex = Assert.Throws<ImageDecodeException>(() => Decoder.Decode(garbage));
 
-        Assert.That(ex!.Message, Does.Contain("JPEG, PNG, WebP, GIF or BMP"));
+        Assert.That(ex!.Message, Does.Contain("JPEG, PNG, WebP, GIF, BMP or TIFF"));
     }
 
     [Test]
@@ -226,7 +226,7 @@ public sealed class ImageDecoderTests
     }
 
     [Test]
-    public void Decode_Tiff_DecodeExceptionNamingTiff()
+    public void Decode_TiffWithEmptyDirectory_DecodeExceptionNamingTiff()
     {
         byte[] tiff = [(byte)'I', (byte)'I', 0x2A, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
 

@@ -1,0 +1,170 @@
+using Atlas.Domain.Errors;
+using Atlas.Infrastructure.Imaging;
+using Atlas.Infrastructure.Models.Demo;
+using Atlas.Infrastructure.SpeciesNet;
+using Atlas.Infrastructure.Tests.Onnx;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Atlas.Infrastructure.Tests.SpeciesNet;
+
+/// <summary>
+/// Every way a bundle folder can be wrong stops loading with a <see cref="ModelBundleException"/> whose message
+/// names the offending file and the problem (issue 3). File-level problems are caught by
+/// <see cref="ModelBundle.LoadDirectory"/>, tensor-contract problems by the <see cref="SpeciesNetEngine"/> constructor.
+/// </summary>
+[TestFixture]
+public sealed class ModelBundleValidationTests
+{
+    private static string LoadError(Action<Dictionary<string, byte[]?>> edit)
+    {
+        using var bundle = TestBundle.FromDemo(edit);
+        var ex = Assert.Throws<ModelBundleException>(() => ModelBundle.LoadDirectory(bundle.Directory));
+        return ex!.Message;
+    }
+
+    private static string EngineError(Action<Dictionary<string, byte[]?>> edit)
+    {
+        using var bundle = TestBundle.FromDemo(edit);
+        var loaded = ModelBundle.LoadDirectory(bundle.Directory);
+        var ex = Assert.Throws<ModelBundleException>(() =>
+        {
+            using var engine = new SpeciesNetEngine(loaded, OnnxTestHelpers.CpuFactory(), new ImageDecoder(), true, new NoInferenceMetrics(), NullLogger.Instance);
+        });
+        return ex!.Message;
+    }
+
+    [Test]
+    public void LoadDirectory_DemoBundleOnDisk_Loads()
+    {
+        using var bundle = TestBundle.FromDemo();
+
+        var loaded = ModelBundle.LoadDirectory(bundle.Directory);
+
+        Assert.That(loaded.Version, Is.EqualTo(DemoBundle.Version));
+        Assert.That(loaded.Labels, Has.Count.EqualTo(DemoLabels.Classifier.Count));
+        Assert.That(loaded.IsDemo, Is.False);
+    }
+
+    [Test]
+    public void LoadDirectory_FolderMissing_NamesFolder()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "atlas-no-such-bundle-" + Guid.NewGuid().ToString("N"));
+
+        var ex = Assert.Throws<ModelBundleException>(() => ModelBundle.LoadDirectory(missing));
+
+        Assert.That(ex!.Message, Does.Contain(missing).And.Contain("does not exist"));
+    }
+
+    [Test]
+    public void LoadDirectory_InfoJsonMissing_SaysInfoJsonIsMissing()
+    {
+        var message = LoadError(files => files[DemoBundle.InfoFile] = null);
+
+        Assert.That(message, Does.Contain("info.json").And.Contain("missing"));
+        Assert.That(message, Does.Not.Contain("named in info.json"), "info.json cannot be named by itself");
+    }
+
+    [Test]
+    public void LoadDirectory_ClassifierFileMissing_NamesFile()
+    {
+        var message = LoadError(files => files[DemoBundle.ClassifierFile] = null);
+
+        Assert.That(message, Does.Contain("'classifier.onnx'").And.Contain("missing"));
+    }
+
+    [Test]
+    public void LoadDirectory_DetectorIsUrl_SaysUrlsAreNotDownloaded()
+    {
+        var message = LoadError(files => files[DemoBundle.InfoFile] = TestBundle.InfoJson(detector: "https://github.com/agentmorris/MegaDetector/releases/download/v5.0/md_v5a.0.0.pt"));
+
+        Assert.That(message, Does.Contain("'detector' is a URL").And.Contain("tools/convert"));
+    }
+
+    [Test]
+    public void LoadDirectory_PyTorchClassifier_SaysNotOnnx()
+    {
+        var message = LoadError(files => files[DemoBundle.InfoFile] = TestBundle.InfoJson(classifier: "always_crop_99710272_22x8_v12_epoch_00148.pt"));
+
+        Assert.That(message, Does.Contain("always_crop_99710272_22x8_v12_epoch_00148.pt").And.Contain("not an ONNX file"));
+    }
+
+    [Test]
+    public void LoadDirectory_LabelWithSixFields_NamesFileLineAndFieldCount()
+    {
+        var message = LoadError(files => files[DemoBundle.LabelsFile] = TestBundle.Utf8(
+            DemoLabels.Lion + "\n" + "f1856211-cfb7-4a5b-9158-c0f72fd09ee6;;;;;blank\n"));
+
+        Assert.That(message, Does.Contain("labels.txt line 2").And.Contain("has 6 ';'-separated fields"));
+    }
+
+    [Test]
+    public void LoadDirectory_GeofenceNotJson_NamesFile()
+    {
+        var message = LoadError(files => files[DemoBundle.GeofenceFile] = TestBundle.Utf8("{ \"mammalia;carnivora;felidae;panthera;leo\": {\"block\": "));
+
+        Assert.That(message, Does.Contain("geofence.json").And.Contain("not valid JSON"));
+    }
+
+    [Test]
+    public void LoadDirectory_UnknownType_ListsExpectedTypes()
+    {
+        var message = LoadError(files => files[DemoBundle.InfoFile] = TestBundle.InfoJson(type: "multi_crop"));
+
+        Assert.That(message, Does.Contain("info.json 'type' is 'multi_crop'").And.Contain("always_crop").And.Contain("full_image"));
+    }
+
+    [Test]
+    public void LoadDirectory_PathOutsideBundle_Refused()
+    {
+        var message = LoadError(files => files[DemoBundle.InfoFile] = TestBundle.InfoJson(taxonomy: "../taxonomy.txt"));
+
+        Assert.That(message, Does.Contain("'taxonomy'").And.Contain("relative to the bundle folder"));
+    }
+
+    [Test]
+    public void Engine_ClassifierWidthDiffersFromLabels_NamesClassifierAndCounts()
+    {
+        // 12 labels for a 13-logit classifier.
+        var message = EngineError(files => files[DemoBundle.LabelsFile] = TestBundle.Utf8(string.Join('\n', DemoLabels.Classifier.Take(12)) + "\n"));
+
+        Assert.That(message, Does.Contain("classifier.onnx").And.Contain("13 logits").And.Contain("12 labels"));
+    }
+
+    [Test]
+    public void Engine_NchwClassifier_SaysNhwcExpected()
+    {
+        var message = EngineError(files => files[DemoBundle.ClassifierFile] = TestModels.NchwClassifier(DemoLabels.Classifier.Count));
+
+        Assert.That(message, Does.Contain("classifier.onnx").And.Contain("looks NCHW").And.Contain("NHWC"));
+    }
+
+    [Test]
+    public void Engine_DetectorWithSevenColumns_NamesDetectorAndColumns()
+    {
+        var message = EngineError(files => files[DemoBundle.DetectorFile] = TestModels.DetectorWithSevenColumns());
+
+        Assert.That(message, Does.Contain("detector.onnx").And.Contain("7 columns").And.Contain("expected 8"));
+    }
+
+    [Test]
+    public void Engine_ModelBytesNotOnnx_NamesFile()
+    {
+        var message = EngineError(files => files[DemoBundle.DetectorFile] = TestBundle.Utf8("this is not a protobuf"));
+
+        Assert.That(message, Does.Contain("detector.onnx"));
+    }
+
+    [Test]
+    public void Engine_DynamicWidthClassifierWithWrongLabels_RefusedAtLoadNamingBothCounts()
+    {
+        // A dynamic output width is only known after a run: the engine runs the classifier once while loading.
+        using var bundle = TestBundle.FromDemo(files => files[DemoBundle.ClassifierFile] =
+            TestModels.ColourClassifier(20, new Dictionary<int, (float, float, float)>(), dynamicWidth: true));
+        var loaded = ModelBundle.LoadDirectory(bundle.Directory);
+
+        var ex = Assert.Throws<ModelBundleException>(() =>
+            new SpeciesNetEngine(loaded, OnnxTestHelpers.CpuFactory(), new ImageDecoder(), true, new NoInferenceMetrics(), NullLogger.Instance).Dispose());
+
+        Assert.That(ex!.Message, Does.Contain("classifier.onnx").And.Contain("[1, 20]").And.Contain("[1, 13]"));
+    }
+}
