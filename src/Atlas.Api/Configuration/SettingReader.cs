@@ -26,17 +26,7 @@ internal sealed class SettingReader(IConfiguration configuration)
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
-    public int Integer(string key, int defaultValue, int min, int max)
-    {
-        var text = Text(key);
-        if (text is null) return defaultValue;
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-        Errors.Add($"{NameOf(key)} is '{text}', which is not a whole number between {min} and {max}.");
-        return defaultValue;
-    }
+    public int Integer(string key, int defaultValue, int min, int max) => (int)Long(key, defaultValue, min, max);
 
     public long Long(string key, long defaultValue, long min, long max)
     {
