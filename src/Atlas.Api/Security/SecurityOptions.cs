@@ -43,13 +43,17 @@ public sealed class SecurityOptions
     /// <summary>Accepted Host header values (<c>api.example.org</c>, <c>*.example.org</c>); empty = any host.</summary>
     public IReadOnlyList<string> AllowedHosts { get; private set; } = [];
 
-    /// <summary>Requests per client IP per window on every route but the probes; 0 turns the limit off.</summary>
-    public int RateLimitRequests { get; private set; } = 60;
+    /// <summary>
+    /// Requests per client IP per window on every route but the probes; 0 turns the limit off. The default (20/s)
+    /// stops a runaway client without throttling a batch uploader: camera-trap clients send thousands of images,
+    /// and the inference gate, not this limit, is what protects the models.
+    /// </summary>
+    public int RateLimitRequests { get; private set; } = 1200;
 
     public int RateLimitWindowSeconds { get; private set; } = 60;
 
     /// <summary>The stricter per-client limit of the Gemini routes (each call costs money); 0 turns it off.</summary>
-    public int GeminiRateLimitRequests { get; private set; } = 10;
+    public int GeminiRateLimitRequests { get; private set; } = 60;
 
     public int GeminiRateLimitWindowSeconds { get; private set; } = 60;
 
@@ -74,7 +78,7 @@ public sealed class SecurityOptions
     public int MaxConcurrentInferences { get; private set; } = 4;
 
     /// <summary>Inference requests allowed to wait for a slot; the next one gets 503 + Retry-After.</summary>
-    public int InferenceQueueLimit { get; private set; } = 16;
+    public int InferenceQueueLimit { get; private set; } = 32;
 
     public int RequestTimeoutSeconds { get; private set; } = 30;
 

@@ -25,7 +25,7 @@ public sealed class ConfigurationValidationTests
         Assert.That(options.Errors, Is.Empty);
         Assert.That(options.AllowAnyOrigin, Is.True);
         Assert.That(options.AllowedHosts, Is.Empty);
-        Assert.That(options.RateLimitRequests, Is.EqualTo(60));
+        Assert.That(options.RateLimitRequests, Is.EqualTo(1200));
         Assert.That(options.ForceHttps, Is.False);
         Assert.That(options.EnableApiDocs, Is.False);
         Assert.That(options.ApiKeys.Enabled, Is.False);
