@@ -37,6 +37,15 @@ public sealed class OnnxRuntimeOptions
     /// <summary>Intra-op threads per session; 0 or less means all cores (<see cref="Environment.ProcessorCount"/>).</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Let ONNX Runtime's intra-op pool threads busy-wait for work after each parallel section (ORT's own default
+    /// is true). Off by default here: the engine runs two sessions per image with decoding and resizing in
+    /// between, and on a small shared CPU the spinning threads take the cores that work needs (BENCHMARKS.md:
+    /// 1.5-2x the CPU time per image on 2 cores). Config <c>Onnx:AllowSpinning</c>; turn it on only on a dedicated
+    /// many-core machine where the last millisecond of model latency matters more than CPU.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Graph optimisation level; everything (constant folding, fusions, layout) by default.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
