@@ -25,8 +25,12 @@ fi
 dotnet build src/Atlas.Api -c Release -v q -nologo
 dotnet build bench/Atlas.Bench -c Release -v q -nologo
 
-api_dll=$(ls src/Atlas.Api/bin/Release/net10.0/*/Atlas.Api.dll src/Atlas.Api/bin/Release/net10.0/Atlas.Api.dll 2>/dev/null | head -n 1)
-bench_dll=$(ls bench/Atlas.Bench/bin/Release/net10.0/*/atlas-bench.dll bench/Atlas.Bench/bin/Release/net10.0/atlas-bench.dll 2>/dev/null | head -n 1)
+# Output folders carry the runtime identifier on linux-x64 (Directory.Build.props) and none elsewhere.
+shopt -s nullglob
+api=(src/Atlas.Api/bin/Release/net10.0/{*/,}Atlas.Api.dll)
+bench=(bench/Atlas.Bench/bin/Release/net10.0/{*/,}atlas-bench.dll)
+api_dll=${api[0]}
+bench_dll=${bench[0]}
 
 dotnet "$bench_dll" --api-dll "$api_dll" --out bench/results "$@"
 echo "Copy the tables from bench/results/results.md into BENCHMARKS.md when they are meant to replace the published run."

@@ -120,6 +120,12 @@ internal static class Comparisons
             yield return string.Create(inv, $"Batching: batch 4 costs {b4.MedianMs / 4000:0.00} s/image vs {one.MedianMs / 1000:0.00} s at batch 1 ({one.MedianMs * 4 / b4.MedianMs:0.00}x).");
         if (Find("SpeciesNetEngine.Predict, EfficientNetV2-M + demo detector, 1 caller") is { } e2e)
             yield return string.Create(inv, $"Engine with the real-size classifier (detector still the demo): {1000 / e2e.MedianMs:0.00} images/s; the reference's MegaDetector alone is ≈0.5-0.8 img/s on one desktop core (spec 8), and a real detector would dominate (see the estimate above).");
+        if (Find("Predict, 1 caller, intra-op threads") is { } spinOn && measurements.FirstOrDefault(m => m.Name.Contains("1 caller", StringComparison.Ordinal) && m.Name.Contains("spinning off", StringComparison.Ordinal)) is { } spinOff)
+            yield return string.Create(inv, $"ORT spinning (demo engine, 1 caller): {spinOn.CpuMsPerOp:0} ms CPU per image with ORT's default busy-waiting pool vs {spinOff.CpuMsPerOp:0} ms with Atlas's default (spinning off) = {spinOn.CpuMsPerOp / spinOff.CpuMsPerOp:0.0}x; median latency {spinOn.MedianMs:0} vs {spinOff.MedianMs:0} ms.");
+        if (Find("ClassifierRunner.RunTopK, batch 1, spinning on") is { } effSpin && Find("ClassifierRunner.RunTopK, batch 1") is { } effNoSpin)
+            yield return string.Create(inv, $"ORT spinning (EfficientNetV2-M batch 1): {effSpin.CpuMsPerOp:0} ms CPU and {effSpin.MedianMs:0} ms median with spinning vs {effNoSpin.CpuMsPerOp:0} ms CPU and {effNoSpin.MedianMs:0} ms without.");
+        if (Find("1 concurrent client") is { } http && measurements.FirstOrDefault(m => m.Name.Contains("1 caller", StringComparison.Ordinal) && m.Name.Contains("spinning off", StringComparison.Ordinal)) is { } engine)
+            yield return string.Create(inv, $"HTTP overhead: the service spends {http.CpuMsPerOp:0} ms CPU per /uploadfile/ request (1 client) vs {engine.CpuMsPerOp:0} ms for SpeciesNetEngine.Predict in-process; latency {http.MedianMs:0} vs {engine.MedianMs:0} ms median.");
         if (Find("Predict, 1 caller") is { } demo)
             yield return string.Create(inv, $"Engine on the demo bundle (models ≈free, so this is Atlas's own overhead per image): {demo.MedianMs:0} ms, {1000 / demo.MedianMs:0.0} images/s on one caller.");
     }
