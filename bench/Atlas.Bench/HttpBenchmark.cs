@@ -15,6 +15,9 @@ internal static class HttpBenchmark
 {
     private const string Section = "4. HTTP /uploadfile/";
 
+    /// <summary>Requests between the cold and the warm phases: tiered JIT (with dynamic PGO) keeps the tiering thread busy for the first couple of hundred.</summary>
+    private const int WarmupRequests = 300;
+
     public static async Task<List<Measurement>> RunAsync(byte[] jpeg, string apiDll, string logPath, Report report)
     {
         var results = new List<Measurement>();
@@ -48,12 +51,15 @@ internal static class HttpBenchmark
             report.Line(string.Create(CultureInfo.InvariantCulture,
                 $"Service (Release, demo bundle, {start.Environment["ATLAS_EXECUTION_PROVIDER"]}) ready in {startup.Elapsed.TotalSeconds:0.0} s; idle after warm-up: {idle}."));
 
-            foreach (var (callers, requests) in new[] { (1, 40), (4, 80) })
-            {
-                var m = await DriveAsync(client, service, jpeg, callers, requests, TimeSpan.FromSeconds(25)).ConfigureAwait(false);
-                var memory = ProcessMemory.Read(service.Id);
-                results.Add(m with { Note = $"{m.Note}; service {memory} after" });
-            }
+            // Cold: the first requests after start-up, while the JIT's tiered compilation is still busy.
+            results.Add(await PhaseAsync(client, service, jpeg, "1 client, cold (first requests after start)", 1, 30, warmup: 0).ConfigureAwait(false));
+            var warm = Stopwatch.StartNew();
+            var warmCpu = ThreadCpu.ReadMilliseconds(service.Id);
+            await DriveAsync(client, service, jpeg, "warm-up", 2, WarmupRequests, TimeSpan.FromSeconds(60), 0).ConfigureAwait(false);
+            report.Line(string.Create(CultureInfo.InvariantCulture,
+                $"HTTP warm-up: {WarmupRequests} more requests (2 clients, at most 60 s) in {warm.Elapsed.TotalSeconds:0} s; service CPU ms per request by thread: {ThreadCpu.PerCall(warmCpu, ThreadCpu.ReadMilliseconds(service.Id), WarmupRequests)}."));
+            results.Add(await PhaseAsync(client, service, jpeg, "1 client, warm", 1, 40, warmup: 0).ConfigureAwait(false));
+            results.Add(await PhaseAsync(client, service, jpeg, "4 concurrent clients, warm", 4, 80, warmup: 0).ConfigureAwait(false));
         }
         finally
         {
@@ -67,9 +73,17 @@ internal static class HttpBenchmark
         return results;
     }
 
-    private static async Task<Measurement> DriveAsync(HttpClient client, Process service, byte[] jpeg, int callers, int requests, TimeSpan budget)
+    private static async Task<Measurement> PhaseAsync(HttpClient client, Process service, byte[] jpeg, string name, int callers, int requests, int warmup)
     {
-        for (var i = 0; i < 3; i++) await PostAsync(client, jpeg).ConfigureAwait(false);
+        var threadsBefore = ThreadCpu.ReadMilliseconds(service.Id);
+        var m = await DriveAsync(client, service, jpeg, name, callers, requests, TimeSpan.FromSeconds(25), warmup).ConfigureAwait(false);
+        var threads = ThreadCpu.PerCall(threadsBefore, ThreadCpu.ReadMilliseconds(service.Id), m.Iterations);
+        return m with { Note = $"{m.Note}; service CPU ms/request by thread: {threads}; service {ProcessMemory.Read(service.Id)} after" };
+    }
+
+    private static async Task<Measurement> DriveAsync(HttpClient client, Process service, byte[] jpeg, string name, int callers, int requests, TimeSpan budget, int warmup)
+    {
+        for (var i = 0; i < warmup; i++) await PostAsync(client, jpeg).ConfigureAwait(false);
 
         var samples = new ConcurrentQueue<double>();
         var failures = new ConcurrentDictionary<HttpStatusCode, int>();
@@ -90,9 +104,9 @@ internal static class HttpBenchmark
         var elapsed = wall.Elapsed;
         service.Refresh();
         var serviceCpu = service.TotalProcessorTime - cpuBefore;
-        var m = Harness.Summarise(Section, $"{callers} concurrent client{(callers > 1 ? "s" : "")}", callers, [.. samples], elapsed, serviceCpu, 0, 0, 0, 0, null);
+        var m = Harness.Summarise(Section, name, callers, [.. samples], elapsed, serviceCpu, 0, 0, 0, 0, null);
         var errors = failures.IsEmpty ? "all 200" : string.Join(", ", failures.Select(f => $"{f.Value}x {(int)f.Key}"));
-        return m with { Note = string.Create(CultureInfo.InvariantCulture, $"p95 {Harness.Percentile([.. samples.Order()], 0.95):0} ms; {errors}; CPU column = the service's CPU per request") };
+        return m with { Note = string.Create(CultureInfo.InvariantCulture, $"p95 {Harness.Percentile([.. samples.Order()], 0.95):0} ms; {errors}; CPU column = the service's whole CPU per request") };
     }
 
     private static async Task<HttpStatusCode> PostAsync(HttpClient client, byte[] jpeg)

@@ -54,3 +54,42 @@ internal readonly record struct ProcessMemory(long RssBytes, long PeakRssBytes)
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 }
+
+/// <summary>
+/// CPU time per thread name of a process from /proc/PID/task/*/stat (utime + stime, in USER_HZ = 100 ticks per
+/// second, Linux's fixed userspace value): tells request-handling threads from the JIT's tiering thread and the GC.
+/// </summary>
+internal static class ThreadCpu
+{
+    public static Dictionary<string, double> ReadMilliseconds(int pid)
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        var tasks = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task";
+        if (!Directory.Exists(tasks)) return result;
+        foreach (var task in Directory.EnumerateDirectories(tasks))
+        {
+            try
+            {
+                var name = File.ReadAllText(Path.Combine(task, "comm")).Trim();
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                result[name] = result.GetValueOrDefault(name) + (ticks * 10.0);
+            }
+            catch (IOException)
+            {
+                // the thread exited between listing and reading
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>"name N ms, ..." per call for the threads that used at least 1 ms per call, busiest first.</summary>
+    public static string PerCall(Dictionary<string, double> before, Dictionary<string, double> after, int calls) =>
+        string.Join(", ", after
+            .Select(kv => (Name: kv.Key, Ms: (kv.Value - before.GetValueOrDefault(kv.Key)) / Math.Max(1, calls)))
+            .Where(t => t.Ms >= 1)
+            .OrderByDescending(t => t.Ms)
+            .Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.Name} {t.Ms:0}")));
+}
