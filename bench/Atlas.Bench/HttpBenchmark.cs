@@ -55,9 +55,9 @@ internal static class HttpBenchmark
             results.Add(await PhaseAsync(client, service, jpeg, "1 client, cold (first requests after start)", 1, 30, warmup: 0).ConfigureAwait(false));
             var warm = Stopwatch.StartNew();
             var warmCpu = ThreadCpu.ReadMilliseconds(service.Id);
-            await DriveAsync(client, service, jpeg, "warm-up", 2, WarmupRequests, TimeSpan.FromSeconds(60), 0).ConfigureAwait(false);
+            var warmup = await DriveAsync(client, service, jpeg, "warm-up", 2, WarmupRequests, TimeSpan.FromSeconds(60), 0).ConfigureAwait(false);
             report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"HTTP warm-up: {WarmupRequests} more requests (2 clients, at most 60 s) in {warm.Elapsed.TotalSeconds:0} s; service CPU ms per request by thread: {ThreadCpu.PerCall(warmCpu, ThreadCpu.ReadMilliseconds(service.Id), WarmupRequests)}."));
+                $"HTTP warm-up: {warmup.Iterations} more requests (2 clients, at most {WarmupRequests} or 60 s) in {warm.Elapsed.TotalSeconds:0} s; service CPU ms per request by thread: {ThreadCpu.PerCall(warmCpu, ThreadCpu.ReadMilliseconds(service.Id), warmup.Iterations)}."));
             results.Add(await PhaseAsync(client, service, jpeg, "1 client, warm", 1, 40, warmup: 0).ConfigureAwait(false));
             results.Add(await PhaseAsync(client, service, jpeg, "4 concurrent clients, warm", 4, 80, warmup: 0).ConfigureAwait(false));
         }
