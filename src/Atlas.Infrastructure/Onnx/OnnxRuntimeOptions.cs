@@ -37,6 +37,16 @@ public sealed class OnnxRuntimeOptions
     /// <summary>Intra-op threads per session; 0 or less means all cores (<see cref="Environment.ProcessorCount"/>).</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Let ONNX Runtime's intra-op pool threads busy-wait for work after each parallel section (ORT's own default
+    /// is true). Off by default here: the engine runs two sessions per image with decoding and resizing in
+    /// between, and on a small CPU the spinning threads take the cores that work needs (BENCHMARKS.md, 2 cores:
+    /// 93 vs 48 ms CPU per image on the demo bundle; on an overloaded VM also slower EfficientNetV2-M runs).
+    /// Config <c>Onnx:AllowSpinning</c>; turn it on only on a dedicated many-core machine where the last
+    /// millisecond of model latency matters more than CPU.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Graph optimisation level; everything (constant folding, fusions, layout) by default.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 

@@ -131,6 +131,7 @@ public sealed class OnnxSessionFactory
             IntraOpNumThreads = _options.EffectiveIntraOpThreads,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.AllowSpinning ? "1" : "0");
         return options;
     }
 

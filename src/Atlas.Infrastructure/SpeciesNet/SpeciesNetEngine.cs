@@ -70,9 +70,13 @@ public sealed class SpeciesNetEngine : IDisposable
             Dispose();
             throw new ModelBundleException($"Model bundle '{bundle.Source}': a model could not be loaded by ONNX Runtime ({ex.Message}).", ex);
         }
+        // The sessions hold their own copy of the weights: keeping the ONNX bytes would pin the size of both models
+        // (≈0.8 GB for MegaDetector + EfficientNetV2-M) in the managed heap for the life of the process.
+        _bundle = bundle with { Detector = [], Classifier = [] };
         _ensemble = new SpeciesNetEnsemble(bundle.Taxonomy, bundle.Geofence, geofence);
     }
 
+    /// <summary>The bundle's metadata, labels, taxonomy and geofence; its model bytes are dropped once the sessions exist.</summary>
     public ModelBundle Bundle => _bundle;
 
     /// <summary>Execution provider of the sessions (both use the same factory decision).</summary>

@@ -152,4 +152,24 @@ public sealed class OnnxSessionFactoryTests
     [Test]
     public void EffectiveIntraOpThreads_Unset_UsesAllCores() =>
         Assert.That(new OnnxRuntimeOptions().EffectiveIntraOpThreads, Is.EqualTo(Environment.ProcessorCount));
+
+    [Test]
+    public void AllowSpinning_Default_IsOff()
+    {
+        Assert.That(new OnnxRuntimeOptions().AllowSpinning, Is.False);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Create_EitherSpinningSetting_LoadsAndRuns(bool allowSpinning)
+    {
+        var factory = new OnnxSessionFactory(
+            new OnnxRuntimeOptions { ExecutionProvider = ExecutionProviderPreference.Cpu, AllowSpinning = allowSpinning, IntraOpThreads = 2 },
+            new ListLogger<OnnxSessionFactory>());
+
+        using var detector = new DetectorRunner(factory.Create(Detector, "detector.onnx"));
+        using var output = detector.Run(new float[3 * 128 * 192], 128, 192);
+
+        Assert.That(output.Rows, Is.EqualTo(2 * 3));
+    }
 }

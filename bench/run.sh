@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds Release and runs every Atlas benchmark once; results go to bench/results/ (results.md, results.json,
+# service.log). Takes about 3-5 minutes on 2 cores. Not part of CI.
+#
+#   bench/run.sh                          # all sections, CPU
+#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http
+#   ATLAS_EXECUTION_PROVIDER=cuda bench/run.sh   # on a GPU host with the CUDA 13 + cuDNN 9 libraries
+#
+# Section 3 needs bench/models/out/effnetv2m_2498.onnx; it is exported here when missing and Debian's
+# python3-torch/python3-torchvision/python3-onnx are installed (apt-get install -y python3-torch
+# python3-torchvision python3-onnx), else that section is skipped with a message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+model=bench/models/out/effnetv2m_2498.onnx
+if [[ ! -f $model ]]; then
+  if /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null; then
+    echo "Exporting the EfficientNetV2-M stand-in (random weights, ~220 MB, ~2 min)..."
+    /usr/bin/python3 bench/models/export_effnetv2m.py bench/models/out
+  else
+    echo "python3-torch/torchvision/onnx not installed: section 3 (real-size classifier) will be skipped."
+  fi
+fi
+
+dotnet build src/Atlas.Api -c Release -v q -nologo
+dotnet build bench/Atlas.Bench -c Release -v q -nologo
+
+# Output folders carry the runtime identifier on linux-x64 (Directory.Build.props) and none elsewhere.
+shopt -s nullglob
+api=(src/Atlas.Api/bin/Release/net10.0/{*/,}Atlas.Api.dll)
+bench=(bench/Atlas.Bench/bin/Release/net10.0/{*/,}atlas-bench.dll)
+api_dll=${api[0]}
+bench_dll=${bench[0]}
+
+dotnet "$bench_dll" --api-dll "$api_dll" --out bench/results "$@"
+echo "Copy the tables from bench/results/results.md into BENCHMARKS.md when they are meant to replace the published run."
