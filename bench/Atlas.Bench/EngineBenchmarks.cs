@@ -1,3 +1,4 @@
+using Atlas.Domain.Abstractions;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -45,7 +46,7 @@ internal static class EngineBenchmarks
         foreach (var (threads, spin, label) in variants)
         {
             var options = new OnnxRuntimeOptions { ExecutionProvider = onnx.ExecutionProvider, IntraOpThreads = threads, AllowSpinning = spin };
-            using var engine = CreateEngine(bundle, options);
+            using var engine = CreateEngine(bundle, options, stages);
             stages.Clear();
             var single = Harness.Measure(DemoSection, $"Predict, 1 caller, {label}", () => engine.Predict(jpeg, Kenya, CancellationToken.None), 3, 30, TimeSpan.FromSeconds(15));
             yield return single with { Note = stages.Summary(single.Iterations) };
@@ -104,7 +105,7 @@ internal static class EngineBenchmarks
         {
             WriteRealBundle(dir.FullName, modelPath, labelsPath);
             using var stages = new StageRecorder();
-            using var engine = LoadEngine(dir.FullName, onnx);
+            using var engine = LoadEngine(dir.FullName, onnx, stages);
             var managed = GC.GetTotalMemory(forceFullCollection: true);
             report.Line(string.Create(CultureInfo.InvariantCulture,
                 $"Engine with EfficientNetV2-M + demo detector loaded: process {ProcessMemory.Current()}, managed heap {managed / 1048576.0:0} MiB."));
@@ -134,12 +135,12 @@ internal static class EngineBenchmarks
 
     /// <summary>Loads the bundle in its own frame, so no stack slot of the caller keeps the loaded ONNX bytes alive.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static SpeciesNetEngine LoadEngine(string directory, OnnxRuntimeOptions onnx) => CreateEngine(ModelBundle.LoadDirectory(directory), onnx);
+    private static SpeciesNetEngine LoadEngine(string directory, OnnxRuntimeOptions onnx, IInferenceMetrics metrics) => CreateEngine(ModelBundle.LoadDirectory(directory), onnx, metrics);
 
-    private static SpeciesNetEngine CreateEngine(ModelBundle bundle, OnnxRuntimeOptions onnx)
+    private static SpeciesNetEngine CreateEngine(ModelBundle bundle, OnnxRuntimeOptions onnx, IInferenceMetrics metrics)
     {
         var engine = new SpeciesNetEngine(bundle, new OnnxSessionFactory(onnx, NullLogger<OnnxSessionFactory>.Instance),
-            new ImageDecoder(), geofence: true, new SpeciesNetMetrics(), NullLogger.Instance);
+            new ImageDecoder(), geofence: true, metrics, NullLogger.Instance);
         engine.WarmUp();
         return engine;
     }

@@ -1,39 +1,25 @@
-using System.Diagnostics.Metrics;
-using Atlas.Infrastructure.SpeciesNet;
+using Atlas.Domain.Abstractions;
 
 namespace Atlas.Bench;
 
 /// <summary>
-/// Listens to the engine's own stage histogram (<see cref="SpeciesNetMetrics"/>) so an engine benchmark can say
-/// where the time went (decode / detect / classify / ensemble) without instrumenting the engine twice.
+/// Receives the engine's stage timings through its metrics port (<see cref="IInferenceMetrics"/>), so an engine
+/// benchmark can say where the time went (decode / detect / classify / ensemble) without instrumenting twice.
 /// </summary>
-internal sealed class StageRecorder : IDisposable
+internal sealed class StageRecorder : IInferenceMetrics, IDisposable
 {
     private static readonly string[] PipelineOrder = ["decode", "detect", "classify", "ensemble"];
-    private readonly MeterListener _listener = new();
     private readonly Dictionary<string, List<double>> _stages = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public StageRecorder()
+    public void RecordStage(InferenceStage stage, TimeSpan elapsed)
     {
-        _listener.InstrumentPublished = (instrument, listener) =>
+        var name = stage.ToString().ToLowerInvariant();
+        lock (_gate)
         {
-            if (instrument.Meter.Name == SpeciesNetMetrics.MeterName && instrument.Name == "atlas_inference_stage_seconds")
-                listener.EnableMeasurementEvents(instrument);
-        };
-        _listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag is not { Key: "stage", Value: string stage }) continue;
-                lock (_gate)
-                {
-                    if (!_stages.TryGetValue(stage, out var list)) _stages[stage] = list = [];
-                    list.Add(seconds * 1000);
-                }
-            }
-        });
-        _listener.Start();
+            if (!_stages.TryGetValue(name, out var list)) _stages[name] = list = [];
+            list.Add(elapsed.TotalMilliseconds);
+        }
     }
 
     public void Clear()
@@ -56,5 +42,7 @@ internal sealed class StageRecorder : IDisposable
         }
     }
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose()
+    {
+    }
 }

@@ -11,7 +11,7 @@ public sealed class SpeciesNetEngineMemoryTests
 {
     private static SpeciesNetEngine CreateEngine(ModelBundle bundle) =>
         new(bundle, new OnnxSessionFactory(new OnnxRuntimeOptions { ExecutionProvider = ExecutionProviderPreference.Cpu }, NullLogger<OnnxSessionFactory>.Instance),
-            new ImageDecoder(), geofence: true, new SpeciesNetMetrics(), NullLogger.Instance);
+            new ImageDecoder(), geofence: true, new NoInferenceMetrics(), NullLogger.Instance);
 
     [Test]
     public void Constructor_SessionsCreated_BundleNoLongerHoldsModelBytes()
