@@ -18,7 +18,7 @@ builder.Services
 
 var app = builder.Build();
 
-// The order is the policy: see docs/notes-security.md.
+// The order is the policy: see docs/design/security.md.
 app.UseAtlasRequestLogging();
 app.UseAtlasSecurityHeaders();
 app.UseExceptionHandler();

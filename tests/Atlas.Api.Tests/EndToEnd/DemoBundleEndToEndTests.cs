@@ -11,7 +11,7 @@ using SkiaSharp;
 namespace Atlas.Api.Tests.EndToEnd;
 
 /// <summary>
-/// The real engine on the embedded demo bundle, through HTTP: every row of the colour table (docs/notes-onnx.md),
+/// The real engine on the embedded demo bundle, through HTTP: every row of the colour table (docs/design/onnx-and-demo-bundle.md),
 /// so every ensemble rule of spec 4 that the demo labels can reach is reached through /uploadfile/; the geofenced
 /// rows; the reference images; and bad input. One server for the whole fixture.
 /// </summary>

@@ -78,7 +78,7 @@ internal sealed class TestBundle : IDisposable
 /// <summary>
 /// Variants of the demo models that an unseen, real-world export might look like (fixed sizes, other tensor names,
 /// a different row count), and deliberately broken ones. Built by editing the demo ONNX graphs, so the
-/// behaviour (answers by colour) stays the one documented in docs/notes-onnx.md.
+/// behaviour (answers by colour) stays the one documented in docs/design/onnx-and-demo-bundle.md.
 /// </summary>
 internal static class TestModels
 {

@@ -10,7 +10,7 @@ public sealed record DemoClassScore(string Label, float Score);
 /// <see cref="Top5"/> from the demo classifier (scores to ~1e-6), and cells of this colour get
 /// <see cref="Detection"/> from the demo detector. <see cref="ExpectedLabel"/>/<see cref="ExpectedSource"/>
 /// is what the SpeciesNet ensemble must answer for a picture of this colour with no country given
-/// (see docs/notes-onnx.md for the geofenced variants).
+/// (see docs/design/onnx-and-demo-bundle.md for the geofenced variants).
 /// </summary>
 /// <param name="Name">Short name used in tests and docs.</param>
 /// <param name="R">Red, 0..255.</param>
