@@ -78,7 +78,8 @@ public sealed record ModelBundle(
 
         var taxonomy = SpeciesTaxonomy.FromLines(Lines(read(info.Taxonomy)), info.Taxonomy);
         Geofence geofence;
-        using (var stream = new MemoryStream(read(info.Geofence), writable: false))
+        var geofenceBytes = WithoutBom(read(info.Geofence));
+        using (var stream = new MemoryStream(geofenceBytes.ToArray(), writable: false))
         {
             geofence = Geofence.Parse(stream, info.Geofence);
         }
@@ -90,9 +91,13 @@ public sealed record ModelBundle(
             labels, taxonomy, geofence);
     }
 
+    /// <summary>Bundle text files are UTF-8; a byte-order mark (common from Windows editors) is not part of the content.</summary>
+    private static ReadOnlyMemory<byte> WithoutBom(byte[] utf8) =>
+        utf8.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? utf8.AsMemory(3) : utf8;
+
     private static List<string> Lines(byte[] utf8)
     {
-        using var reader = new StringReader(System.Text.Encoding.UTF8.GetString(utf8));
+        using var reader = new StringReader(System.Text.Encoding.UTF8.GetString(WithoutBom(utf8).Span));
         var lines = new List<string>();
         while (reader.ReadLine() is { } line) lines.Add(line);
         return lines;
@@ -105,7 +110,7 @@ public sealed record ModelBundle(
         JsonElement root;
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = JsonDocument.Parse(WithoutBom(json));
             root = doc.RootElement.Clone();
         }
         catch (JsonException ex)

@@ -168,3 +168,30 @@ public sealed class ModelBundleValidationTests
         Assert.That(ex!.Message, Does.Contain("classifier.onnx").And.Contain("[1, 20]").And.Contain("[1, 13]"));
     }
 }
+
+[TestFixture]
+public sealed class ModelBundleTextEncodingTests
+{
+    private static byte[] WindowsStyle(byte[] utf8) =>
+        [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(utf8).Replace("\r\n", "\n", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal))];
+
+    [Test]
+    public void LoadDirectory_BomAndCrlfTextFiles_LoadLikeTheOriginals()
+    {
+        var original = ModelBundle.LoadFiles(DemoBundle.CreateFiles(), "demo", isDemo: false);
+        using var bundle = TestBundle.FromDemo(files =>
+        {
+            foreach (var name in new[] { DemoBundle.InfoFile, DemoBundle.LabelsFile, DemoBundle.TaxonomyFile, DemoBundle.GeofenceFile })
+            {
+                files[name] = WindowsStyle(files[name]!);
+            }
+        });
+
+        var loaded = ModelBundle.LoadDirectory(bundle.Directory);
+
+        Assert.That(loaded.Version, Is.EqualTo(original.Version));
+        Assert.That(loaded.Labels.Select(l => l.Raw), Is.EqualTo(original.Labels.Select(l => l.Raw)));
+        Assert.That(loaded.Taxonomy.Count, Is.EqualTo(original.Taxonomy.Count));
+        Assert.That(loaded.Geofence.Count, Is.EqualTo(original.Geofence.Count));
+    }
+}
