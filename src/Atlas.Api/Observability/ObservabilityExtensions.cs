@@ -57,8 +57,15 @@ public static class ObservabilityExtensions
         app.UseSerilogRequestLogging(options =>
         {
             // Client mistakes are not errors: 4xx at Information, 5xx at Error.
-            options.GetLevel = (context, _, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+            // Client mistakes are Information; load shedding and dependency trouble (502/503/504) Warning, so a
+            // busy or misconfigured upstream does not flood the error channel; Error is kept for real faults.
+            options.GetLevel = (context, _, exception) => context.Response.StatusCode switch
+            {
+                _ when exception is not null => LogEventLevel.Error,
+                StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout => LogEventLevel.Warning,
+                >= 500 => LogEventLevel.Error,
+                _ => LogEventLevel.Information,
+            };
         });
         return app;
     }

@@ -35,6 +35,8 @@ public sealed class SpeciesNetEngine : IDisposable
     private readonly IInferenceMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string[] _labels;
+    private readonly SessionUsage _usage = new();
+    private bool _disposed;
 
     /// <summary>Creates both sessions and checks the models against the tensor contracts.</summary>
     /// <exception cref="ModelBundleException">A model does not honour its contract (the message names the file).</exception>
@@ -88,6 +90,7 @@ public sealed class SpeciesNetEngine : IDisposable
     /// <summary>Runs each model once on zeros; checks the classifier's output width against the labels.</summary>
     public void WarmUp()
     {
+        using var lease = _usage.Enter();
         try
         {
             _detector.WarmUp();
@@ -102,6 +105,7 @@ public sealed class SpeciesNetEngine : IDisposable
     /// <summary>Runs SpeciesNet on one encoded image.</summary>
     public SpeciesNetPrediction Predict(ReadOnlySpan<byte> encoded, GeoLocation location, CancellationToken cancellationToken)
     {
+        using var lease = _usage.Enter();
         var started = Stopwatch.GetTimestamp();
         using var image = _decoder.Decode(encoded);
         _metrics.RecordStage(InferenceStage.Decode, Stopwatch.GetElapsedTime(started));
@@ -193,11 +197,63 @@ public sealed class SpeciesNetEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits (up to a minute) for runs in progress before releasing the sessions: disposing an ONNX Runtime session
+    /// while <c>Run</c> executes on it is a native use-after-free that takes the whole process down.
+    /// </summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
+        if (!_usage.CloseAndWait(TimeSpan.FromMinutes(1)))
+        {
+            _logger.LogWarning("SpeciesNet runs still in progress after 1 minute; the ONNX sessions are left to the process exit");
+            return;
+        }
         _detector?.Dispose();
         _classifier?.Dispose();
         _detectorSession?.Dispose();
         _classifierSession?.Dispose();
+        _usage.Dispose();
+    }
+
+    /// <summary>Counts the runs using the sessions, refuses new ones once closed, and lets Dispose wait for the last.</summary>
+    private sealed class SessionUsage : IDisposable
+    {
+        private readonly ManualResetEventSlim _idle = new(initialState: true);
+        private readonly Lock _gate = new();
+        private int _active;
+        private bool _closed;
+
+        public Lease Enter()
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_closed, typeof(SpeciesNetEngine));
+                if (_active++ == 0) _idle.Reset();
+            }
+            return new Lease(this);
+        }
+
+        public bool CloseAndWait(TimeSpan timeout)
+        {
+            lock (_gate) _closed = true;
+            return _idle.Wait(timeout);
+        }
+
+        public void Dispose() => _idle.Dispose();
+
+        private void Exit()
+        {
+            lock (_gate)
+            {
+                if (--_active == 0) _idle.Set();
+            }
+        }
+
+        public readonly struct Lease(SessionUsage owner) : IDisposable
+        {
+            public void Dispose() => owner.Exit();
+        }
     }
 }

@@ -136,5 +136,6 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
     private void SetStatus(ModelBundle bundle, string provider, bool ready, string? detail) =>
         _status = new ModelStatus(bundle.Version, bundle.TypeName, bundle.IsDemo, provider, ready, detail, bundle.Source);
 
+    /// <summary>The engine waits for a warm-up or prediction still running before it releases the sessions.</summary>
     public void Dispose() => _engine?.Dispose();
 }

@@ -39,3 +39,58 @@ public sealed class SpeciesNetEngineMemoryTests
         Assert.That(engine.WarmUp, Throws.Nothing);
     }
 }
+
+[TestFixture]
+public sealed class SpeciesNetEngineLifetimeTests
+{
+    private static SpeciesNetEngine Demo() => new(
+        ModelBundle.LoadFiles(DemoBundle.CreateFiles(), "demo", isDemo: true), Atlas.Infrastructure.Tests.Onnx.OnnxTestHelpers.CpuFactory(), new ImageDecoder(),
+        true, new NoInferenceMetrics(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+    private static byte[] Png()
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(1024, 768);
+        bitmap.Erase(SkiaSharp.SKColors.Red);
+        using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+        return image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100).ToArray();
+    }
+
+    [Test]
+    public void Predict_AfterDispose_ThrowsObjectDisposed()
+    {
+        var engine = Demo();
+        engine.Dispose();
+        engine.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => engine.Predict(Png(), Atlas.Domain.SpeciesNet.GeoLocation.None, CancellationToken.None));
+    }
+
+    [Test]
+    public async Task Dispose_WhilePredictionsRun_LetsThemFinish()
+    {
+        var engine = Demo();
+        var png = Png();
+        using var started = new CountdownEvent(4);
+        var runs = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            started.Signal();
+            return engine.Predict(png, Atlas.Domain.SpeciesNet.GeoLocation.None, CancellationToken.None);
+        })).ToArray();
+        started.Wait();
+
+        engine.Dispose();
+
+        // Every run either finished with a real answer or was refused before touching the sessions; none crashed the process.
+        foreach (var run in runs)
+        {
+            try
+            {
+                var prediction = await run;
+                Assert.That(prediction.Prediction, Is.Not.Null);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+}
