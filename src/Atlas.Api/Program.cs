@@ -21,11 +21,13 @@ var app = builder.Build();
 // The order is the policy: see docs/design/security.md.
 app.UseAtlasRequestLogging();
 app.UseAtlasSecurityHeaders();
+// Routing and the HTTP metrics sit outside the exception handler, so a request answered from an exception
+// (415, 422, 503…) is counted under the status actually sent, with its route (captured before the handler clears it).
+app.UseRouting();
+app.UseAtlasHttpMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAtlasEdgeSecurity();
-app.UseRouting();
-app.UseAtlasHttpMetrics();
 app.UseAtlasAccessControl();
 app.MapControllers().WithAtlasRoutePolicies();
 app.MapAtlasLiveness();

@@ -166,6 +166,35 @@ public sealed class UploadContractTests
         Assert.That(problem, Does.Contain("empty"));
     }
 
+    [TestCase(SKEncodedImageFormat.Bmp, "image/bmp", "x.bmp")]
+    [TestCase(SKEncodedImageFormat.Png, "image/png", "x.png")]
+    [TestCase(SKEncodedImageFormat.Webp, "image/webp", "x.webp")]
+    public async Task UploadFile_EachAcceptedFormat_PassesIntake(SKEncodedImageFormat format, string mediaType, string name)
+    {
+        var bytes = format == SKEncodedImageFormat.Bmp ? Bmp24(8, 8) : TestImages.Solid(8, 8, SKColors.Teal, format);
+        using var response = await _client.PostAsync("/uploadfile/", Multipart.File(bytes, name, mediaType));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A minimal 24-bit BMP (Skia does not encode BMP).</summary>
+    private static byte[] Bmp24(int width, int height)
+    {
+        var rowBytes = (width * 3 + 3) & ~3;
+        var pixels = rowBytes * height;
+        var bmp = new byte[54 + pixels];
+        "BM"u8.CopyTo(bmp);
+        BitConverter.TryWriteBytes(bmp.AsSpan(2), bmp.Length);
+        BitConverter.TryWriteBytes(bmp.AsSpan(10), 54);
+        BitConverter.TryWriteBytes(bmp.AsSpan(14), 40);
+        BitConverter.TryWriteBytes(bmp.AsSpan(18), width);
+        BitConverter.TryWriteBytes(bmp.AsSpan(22), height);
+        BitConverter.TryWriteBytes(bmp.AsSpan(26), (short)1);
+        BitConverter.TryWriteBytes(bmp.AsSpan(28), (short)24);
+        BitConverter.TryWriteBytes(bmp.AsSpan(34), pixels);
+        for (var i = 54; i < bmp.Length; i++) bmp[i] = 0x80;
+        return bmp;
+    }
+
     [Test]
     public async Task UploadFile_TextContentType_Returns415()
     {

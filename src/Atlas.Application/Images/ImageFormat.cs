@@ -18,7 +18,7 @@ public static class ImageFormatSniffer
     private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>Bytes needed to recognise every supported format.</summary>
-    public const int HeaderLength = 12;
+    public const int HeaderLength = 16;
 
     private static readonly Dictionary<string, ImageFormat> MediaTypes = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -56,6 +56,28 @@ public sealed class ObservabilityTests
     }
 
     [Test]
+    public async Task Metrics_ErrorAnsweredByTheExceptionHandler_CountedUnderItsRealStatusAndRoute()
+    {
+        await using var factory = new AtlasApiFactory().AnswerAll();
+        using var client = factory.CreateHttpClient();
+        var garbage = new MultipartFormDataContent();
+        var part = new ByteArrayContent("this is not a png at all"u8.ToArray());
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        garbage.Add(part, "file", "x.png");
+        using (var refused = await client.PostAsync("/uploadfile/", garbage))
+        {
+            Assert.That((int)refused.StatusCode, Is.EqualTo(415));
+        }
+
+        var lines = (await client.GetStringAsync("/metrics")).Split('\n');
+
+        Assert.That(lines, Has.Some.Matches<string>(l => l.StartsWith("http_requests_received_total{", StringComparison.Ordinal)
+            && l.Contains("code=\"415\"", StringComparison.Ordinal) && l.Contains("action=\"UploadFile\"", StringComparison.Ordinal)));
+        Assert.That(lines, Has.None.Matches<string>(l => l.StartsWith("http_requests_received_total{", StringComparison.Ordinal)
+            && l.Contains("code=\"200\"", StringComparison.Ordinal) && l.Contains("action=\"UploadFile\"", StringComparison.Ordinal)));
+    }
+
+    [Test]
     public async Task Metrics_ProviderChanges_OldSeriesRemoved()
     {
         await using var factory = new AtlasApiFactory();
