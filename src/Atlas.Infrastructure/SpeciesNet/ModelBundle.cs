@@ -29,6 +29,8 @@ public sealed record ModelBundle(
     byte[] Detector,
     string ClassifierName,
     byte[] Classifier,
+    string? DetectorPath,
+    string? ClassifierPath,
     IReadOnlyList<SpeciesLabel> Labels,
     SpeciesTaxonomy Taxonomy,
     Geofence Geofence)
@@ -50,24 +52,28 @@ public sealed record ModelBundle(
             throw new ModelBundleException($"Model bundle '{full}': info.json is missing. A SpeciesNet bundle folder holds info.json naming its models, labels, taxonomy and geofence (see README).");
         }
 
-        return Load(full, isDemo: false, name =>
+        string PathOf(string name)
         {
             var path = Path.GetFullPath(Path.Combine(full, name));
             if (!File.Exists(path))
             {
                 throw new ModelBundleException($"Model bundle '{full}': file '{name}' named in info.json is missing ({path}).");
             }
-            return File.ReadAllBytes(path);
-        });
+            return path;
+        }
+
+        // Models are opened by path (not read into memory), so ONNX Runtime finds external weight files
+        // (model.onnx.data) beside them, as large exports produce.
+        return Load(full, isDemo: false, name => File.ReadAllBytes(PathOf(name)), PathOf);
     }
 
     /// <summary>Loads a bundle held in memory (the embedded demo bundle), file name to bytes.</summary>
     public static ModelBundle LoadFiles(IReadOnlyDictionary<string, byte[]> files, string source, bool isDemo) =>
         Load(source, isDemo, name => files.TryGetValue(name, out var bytes)
             ? bytes
-            : throw new ModelBundleException($"Model bundle '{source}': file '{name}' named in info.json is missing."));
+            : throw new ModelBundleException($"Model bundle '{source}': file '{name}' named in info.json is missing."), modelPath: null);
 
-    private static ModelBundle Load(string source, bool isDemo, Func<string, byte[]> read)
+    private static ModelBundle Load(string source, bool isDemo, Func<string, byte[]> read, Func<string, string>? modelPath)
     {
         var info = ReadInfo(source, read("info.json"));
         var labels = ClassifierLabels.Parse(Lines(read(info.ClassifierLabels)), info.ClassifierLabels);
@@ -86,8 +92,9 @@ public sealed record ModelBundle(
 
         return new ModelBundle(
             info.Version, info.Type, source, isDemo,
-            info.Detector, read(info.Detector),
-            info.Classifier, read(info.Classifier),
+            info.Detector, modelPath is null ? read(info.Detector) : [],
+            info.Classifier, modelPath is null ? read(info.Classifier) : [],
+            modelPath?.Invoke(info.Detector), modelPath?.Invoke(info.Classifier),
             labels, taxonomy, geofence);
     }
 
@@ -156,6 +163,13 @@ public sealed record ModelBundle(
             return file;
         }
 
+        // info.json's version is copied verbatim into every model_version (spec 1.1): not trimmed.
+        string Version()
+        {
+            Field("version");
+            return root.GetProperty("version").GetString()!;
+        }
+
         var type = Field("type") switch
         {
             "always_crop" => BundleType.AlwaysCrop,
@@ -163,6 +177,6 @@ public sealed record ModelBundle(
             var other => throw new ModelBundleException($"Model bundle '{source}': info.json 'type' is '{other}'; expected 'always_crop' or 'full_image'."),
         };
 
-        return new Info(Field("version"), type, ModelFile("classifier"), RelativeFile("classifier_labels"), ModelFile("detector"), RelativeFile("taxonomy"), RelativeFile("geofence"));
+        return new Info(Version(), type, ModelFile("classifier"), RelativeFile("classifier_labels"), ModelFile("detector"), RelativeFile("taxonomy"), RelativeFile("geofence"));
     }
 }

@@ -51,8 +51,8 @@ public sealed class SpeciesNetEngine : IDisposable
         _labels = bundle.Labels.Select(l => l.Raw).ToArray();
         try
         {
-            _detectorSession = sessions.Create(bundle.Detector, bundle.DetectorName);
-            _classifierSession = sessions.Create(bundle.Classifier, bundle.ClassifierName);
+            _detectorSession = bundle.DetectorPath is { } detectorPath ? sessions.Create(detectorPath) : sessions.Create(bundle.Detector, bundle.DetectorName);
+            _classifierSession = bundle.ClassifierPath is { } classifierPath ? sessions.Create(classifierPath) : sessions.Create(bundle.Classifier, bundle.ClassifierName);
             _detector = new DetectorRunner(_detectorSession);
             _classifier = new ClassifierRunner(_classifierSession, _labels.Length);
             if (_classifier.Contract.OutputWidthDynamic)
@@ -76,6 +76,12 @@ public sealed class SpeciesNetEngine : IDisposable
         // (≈0.8 GB for MegaDetector + EfficientNetV2-M) in the managed heap for the life of the process.
         _bundle = bundle with { Detector = [], Classifier = [] };
         _ensemble = new SpeciesNetEnsemble(bundle.Taxonomy, bundle.Geofence, geofence);
+        if (_detector.FixedInputSize is { } fixedSize)
+        {
+            _logger.LogWarning(
+                "Detector {Detector} was exported for a fixed input of {Size}: images are letterboxed onto that whole canvas, not to SpeciesNet's next multiple of 64, so detections can differ from the reference. Export it with dynamic height and width (tools/convert does).",
+                bundle.DetectorName, fixedSize);
+        }
     }
 
     /// <summary>The bundle's metadata, labels, taxonomy and geofence; its model bytes are dropped once the sessions exist.</summary>
@@ -177,11 +183,15 @@ public sealed class SpeciesNetEngine : IDisposable
         var region = _bundle.Type == BundleType.AlwaysCrop
             ? ClassifierPreprocessor.CropForDetection(image.Width, image.Height, detections is { Count: > 0 } ? detections[0].Bbox : null)
             : ClassifierPreprocessor.CropForFullImage(image.Width, image.Height);
-        var buffer = ArrayPool<float>.Shared.Rent(ClassifierPreprocessor.TensorLength);
+        // A classifier exported with a fixed batch (e.g. 8, SpeciesNet's default) gets the crop in slot 0 and zeros.
+        var batch = _classifier.Contract.FixedBatchSize ?? 1;
+        var length = batch * ClassifierPreprocessor.TensorLength;
+        var buffer = ArrayPool<float>.Shared.Rent(length);
         try
         {
+            if (batch > 1) Array.Clear(buffer, ClassifierPreprocessor.TensorLength, length - ClassifierPreprocessor.TensorLength);
             ClassifierPreprocessor.ToTensor(image, region, buffer);
-            var top = _classifier.RunTopK(buffer.AsMemory(0, ClassifierPreprocessor.TensorLength), 1, Math.Min(TopK, _labels.Length))[0];
+            var top = _classifier.RunTopK(buffer.AsMemory(0, length), batch, Math.Min(TopK, _labels.Length))[0];
             var classes = new string[top.Indices.Length];
             var scores = new double[top.Indices.Length];
             for (var i = 0; i < classes.Length; i++)
