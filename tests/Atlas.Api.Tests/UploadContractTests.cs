@@ -307,6 +307,9 @@ public sealed class UploadContractTests
     [TestCase("country", "U1A", "country")]
     [TestCase("latitude", "abc", "latitude")]
     [TestCase("latitude", "91", "latitude")]
+    [TestCase("latitude", "4,1", "latitude")]
+    [TestCase("latitude", "41,46", "latitude")]
+    [TestCase("latitude", "NaN", "latitude")]
     public async Task UploadFile_BadLocationField_Returns400KeyedByField(string field, string value, string expectedKey)
     {
         var content = Multipart.File(Jpeg).With(field, value);
@@ -354,8 +357,23 @@ public sealed class UploadContractTests
     public async Task UnknownRoute_Returns404ProblemDetails()
     {
         using var response = await _client.GetAsync("/no-such-route");
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        await AssertProblem(response, HttpStatusCode.NotFound, "GET / lists the routes");
+    }
+
+    [Test]
+    public async Task GetOnUploadRoute_Returns405ProblemDetails()
+    {
+        using var response = await _client.GetAsync("/uploadfile/");
+        await AssertProblem(response, HttpStatusCode.MethodNotAllowed, "not allowed");
+    }
+
+    [TestCase("/")]
+    [TestCase("/healthz")]
+    [TestCase("/livez")]
+    public async Task Head_OnProbes_Returns200(string path)
+    {
+        using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
     internal static async Task<string> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string expectedText)
@@ -366,6 +384,7 @@ public sealed class UploadContractTests
         using var json = JsonDocument.Parse(body);
         Assert.That(json.RootElement.GetProperty("status").GetInt32(), Is.EqualTo((int)status));
         Assert.That(json.RootElement.TryGetProperty("traceId", out _), Is.True, body);
+        Assert.That(json.RootElement.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 }, Is.True, "every problem says what to do: " + body);
         Assert.That(body, Does.Contain(expectedText).IgnoreCase);
         return body;
     }

@@ -22,6 +22,7 @@ public sealed class ServiceController(ISender sender) : ControllerBase
 
     /// <summary>Service metadata for quick smoke tests.</summary>
     [HttpGet("/")]
+    [HttpHead("/")]
     [ProducesResponseType<ServiceInfoResponse>(StatusCodes.Status200OK)]
     public async Task<ServiceInfoResponse> Get(CancellationToken cancellationToken)
     {
@@ -36,6 +37,7 @@ public sealed class ServiceController(ISender sender) : ControllerBase
 
     /// <summary>Readiness probe: 200 when every required check passes, 503 otherwise.</summary>
     [HttpGet("/healthz")]
+    [HttpHead("/healthz")]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<HealthResponse>> Health(CancellationToken cancellationToken)

@@ -122,7 +122,7 @@ public static class SecurityExtensions
 
     /// <summary>The liveness probe: 200 whenever the process serves requests (readiness is <c>/healthz</c>).</summary>
     public static IEndpointConventionBuilder MapAtlasLiveness(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapGet("/livez", () => Results.Ok(new { status = "alive" }))
+        endpoints.MapMethods("/livez", ["GET", "HEAD"], () => Results.Ok(new { status = "alive" }))
             .WithMetadata(new ApiKeyRequirementAttribute(ApiKeyRequirement.None))
             .ExcludeFromDescription();
 

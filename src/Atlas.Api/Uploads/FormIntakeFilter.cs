@@ -104,6 +104,12 @@ public sealed class FormIntakeFilter(IOptions<UploadOptions> uploadOptions, IOpt
                 $"The request body exceeds this route's limit of {limit:N0} bytes.");
             return;
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status408RequestTimeout)
+        {
+            context.Result = Problem(context, StatusCodes.Status408RequestTimeout, "Request body too slow",
+                "The request body arrived too slowly and the server stopped waiting for it; send the upload again over a faster or steadier connection.");
+            return;
+        }
         catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
         {
             if (context.HttpContext.RequestAborted.IsCancellationRequested) throw;

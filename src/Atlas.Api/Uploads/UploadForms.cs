@@ -21,10 +21,12 @@ public class UploadFileForm
 
     /// <summary>Optional latitude in decimal degrees (with longitude).</summary>
     [FromForm(Name = "latitude")]
+    [ModelBinder(typeof(DecimalDegreesBinder))]
     public double? Latitude { get; set; }
 
     /// <summary>Optional longitude in decimal degrees (with latitude).</summary>
     [FromForm(Name = "longitude")]
+    [ModelBinder(typeof(DecimalDegreesBinder))]
     public double? Longitude { get; set; }
 
     internal GeoLocation ToLocation() => new(Blank(Country), Blank(Admin1Region), Latitude, Longitude);

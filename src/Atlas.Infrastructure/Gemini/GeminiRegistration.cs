@@ -25,6 +25,10 @@ public static class GeminiRegistration
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IHealthContributor, GeminiHealthContributor>();
+        // Polly reports a retried 429/500 or an attempt timeout at Error; for Atlas that is upstream trouble the
+        // resilience handler is already dealing with, so it is a Warning (Error stays for faults of our own).
+        services.Configure<Polly.Telemetry.TelemetryOptions>(telemetry => telemetry.SeverityProvider = args =>
+            args.Event.Severity == Polly.Telemetry.ResilienceEventSeverity.Error ? Polly.Telemetry.ResilienceEventSeverity.Warning : args.Event.Severity);
 
         services.AddHttpClient<IGeminiGateway, GeminiGateway>((provider, http) =>
             {
