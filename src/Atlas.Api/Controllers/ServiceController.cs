@@ -22,7 +22,6 @@ public sealed class ServiceController(ISender sender) : ControllerBase
 
     /// <summary>Service metadata for quick smoke tests.</summary>
     [HttpGet("/")]
-    [HttpHead("/")]
     [ProducesResponseType<ServiceInfoResponse>(StatusCodes.Status200OK)]
     public async Task<ServiceInfoResponse> Get(CancellationToken cancellationToken)
     {
@@ -37,7 +36,6 @@ public sealed class ServiceController(ISender sender) : ControllerBase
 
     /// <summary>Readiness probe: 200 when every required check passes, 503 otherwise.</summary>
     [HttpGet("/healthz")]
-    [HttpHead("/healthz")]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<HealthResponse>> Health(CancellationToken cancellationToken)
@@ -46,5 +44,19 @@ public sealed class ServiceController(ISender sender) : ControllerBase
         var body = new HealthResponse(report.Status, report.Checks.ToDictionary(
             c => c.Key, c => new HealthCheckResponse(c.Value.Status, c.Value.Required, c.Value.Data), StringComparer.Ordinal));
         return report.Healthy ? Ok(body) : StatusCode(StatusCodes.Status503ServiceUnavailable, body);
+    }
+
+    /// <summary><c>HEAD /</c> for load balancers and uptime checks that probe with HEAD (not in the OpenAPI document).</summary>
+    [HttpHead("/")]
+    [ApiExplorerSettings(IgnoreApi = true)]
+    public IActionResult HeadRoot() => Ok();
+
+    /// <summary><c>HEAD /healthz</c>: the readiness status code without the body.</summary>
+    [HttpHead("/healthz")]
+    [ApiExplorerSettings(IgnoreApi = true)]
+    public async Task<IActionResult> HeadHealth(CancellationToken cancellationToken)
+    {
+        var report = await sender.Send(new GetHealthQuery(), cancellationToken);
+        return StatusCode(report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 }

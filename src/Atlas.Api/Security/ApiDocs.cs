@@ -1,5 +1,4 @@
 using NSwag;
-using NSwag.Generation.Processors.Security;
 
 namespace Atlas.Api.Security;
 
@@ -26,7 +25,7 @@ internal static class ApiDocs
                 In = OpenApiSecurityApiKeyLocation.Header,
                 Description = "Needed when the service is started with ATLAS_API_KEYS.",
             });
-            document.OperationProcessors.Add(new AspNetCoreOperationSecurityScopeProcessor("ApiKey"));
+            document.OperationProcessors.Add(new AtlasOpenApiProcessor());
         });
 
     public static IApplicationBuilder UseAtlasApiDocs(this IApplicationBuilder app)

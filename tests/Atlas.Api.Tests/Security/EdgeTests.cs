@@ -213,6 +213,29 @@ public sealed class EdgeTests
     }
 
     [Test]
+    public async Task ApiDocs_Enabled_DocumentIsReadyForSdkGenerators()
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.EnableApiDocsKey] = "true" });
+        using var client = factory.CreateHttpClient();
+
+        using var json = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+
+        var paths = json.RootElement.GetProperty("paths");
+        var upload = paths.GetProperty("/uploadfile").GetProperty("post");
+        var required = upload.GetProperty("requestBody").GetProperty("content").GetProperty("multipart/form-data")
+            .GetProperty("schema").GetProperty("required").EnumerateArray().Select(e => e.GetString()).ToArray();
+        Assert.That(required, Is.EqualTo(new[] { "file" }));
+        Assert.That(upload.TryGetProperty("security", out _), Is.True, "protected operations declare the API key");
+        var responses = upload.GetProperty("responses");
+        Assert.That(responses.TryGetProperty("401", out _) && responses.TryGetProperty("403", out _) && responses.TryGetProperty("429", out _), Is.True);
+        Assert.That(responses.GetProperty("415").GetProperty("content").TryGetProperty("application/problem+json", out _), Is.True);
+        Assert.That(paths.GetProperty("/healthz").GetProperty("get").TryGetProperty("security", out _), Is.False, "probes stay open");
+        var operationIds = paths.EnumerateObject().SelectMany(p => p.Value.EnumerateObject()).Select(o => o.Value.GetProperty("operationId").GetString()).ToArray();
+        Assert.That(operationIds, Is.Unique);
+        Assert.That(paths.GetProperty("/").TryGetProperty("head", out _), Is.False, "HEAD probes are not part of the client API");
+    }
+
+    [Test]
     public async Task SecurityHeaders_Ok_Present()
     {
         await using var factory = new AtlasApiFactory();
