@@ -45,22 +45,8 @@ public sealed class GeminiAnalyzeTests
     [SetUp]
     public void ResetGemini() => _gemini.Reset();
 
-    private Dictionary<string, string?> Settings(params (string Key, string? Value)[] overrides)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Gemini:ApiKey"] = Key,
-            ["Gemini:BaseUrl"] = _gemini.BaseUrl.ToString(),
-            ["Gemini:Model"] = "gemini-test",
-            ["Gemini:AttemptTimeoutSeconds"] = "2",
-            ["Gemini:TotalTimeoutSeconds"] = "10",
-            ["Gemini:MaxRetries"] = "2",
-            ["Gemini:RetryDelaySeconds"] = "0.01",
-            ["Gemini:MaxRetryAfterSeconds"] = "1",
-        };
-        foreach (var (k, v) in overrides) settings[k] = v;
-        return settings;
-    }
+    private Dictionary<string, string?> Settings(params (string Key, string? Value)[] overrides) =>
+        _gemini.Settings(Key, overrides.Select(o => KeyValuePair.Create(o.Key, o.Value)));
 
     private static MultipartFormDataContent Form(string? prompt, params (byte[] Bytes, string Name)[] files)
     {

@@ -39,6 +39,27 @@ public sealed class FakeGeminiServer : IAsyncDisposable
     /// <summary>The server's root, e.g. <c>http://127.0.0.1:40123/</c>.</summary>
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <summary>
+    /// Gateway settings pointing at this server with short timeouts and back-off, so retry and timeout tests run
+    /// in milliseconds; <paramref name="overrides"/> replace or add keys.
+    /// </summary>
+    public Dictionary<string, string?> Settings(string apiKey, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Gemini:ApiKey"] = apiKey,
+            ["Gemini:BaseUrl"] = BaseUrl.ToString(),
+            ["Gemini:Model"] = "gemini-test",
+            ["Gemini:AttemptTimeoutSeconds"] = "2",
+            ["Gemini:TotalTimeoutSeconds"] = "10",
+            ["Gemini:MaxRetries"] = "2",
+            ["Gemini:RetryDelaySeconds"] = "0.01",
+            ["Gemini:MaxRetryAfterSeconds"] = "1",
+        };
+        foreach (var (key, value) in overrides ?? []) settings[key] = value;
+        return settings;
+    }
+
     /// <summary>Requests received so far, in arrival order.</summary>
     public IReadOnlyList<Recorded> Requests => _requests.ToArray();
 

@@ -43,18 +43,7 @@ public sealed class GeminiGatewayTests
 
     private ServiceProvider Services(Dictionary<string, string?>? overrides = null)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Gemini:ApiKey"] = Key,
-            ["Gemini:BaseUrl"] = _server.BaseUrl.ToString(),
-            ["Gemini:Model"] = "gemini-test",
-            ["Gemini:AttemptTimeoutSeconds"] = "2",
-            ["Gemini:TotalTimeoutSeconds"] = "10",
-            ["Gemini:MaxRetries"] = "2",
-            ["Gemini:RetryDelaySeconds"] = "0.01",
-            ["Gemini:MaxRetryAfterSeconds"] = "1",
-        };
-        foreach (var (k, v) in overrides ?? []) settings[k] = v;
+        var settings = _server.Settings(Key, overrides);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddProvider(_logs).SetMinimumLevel(LogLevel.Trace));
