@@ -97,7 +97,14 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
                 $"The SpeciesNet model is not ready: {status.Detail ?? "still loading"}", TimeSpan.FromSeconds(5));
         }
 
-        return ValueTask.FromResult(engine.Predict(image.Span, location, cancellationToken));
+        try
+        {
+            return ValueTask.FromResult(engine.Predict(image.Span, location, cancellationToken));
+        }
+        catch (ObjectDisposedException ex)
+        {
+            throw new ServiceUnavailableException("The service is shutting down; send the image again.", TimeSpan.FromSeconds(5), ex);
+        }
     }
 
     private ModelBundle LoadBundle()
