@@ -6,33 +6,46 @@ using Atlas.Application;
 using Atlas.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddEnvironmentAliases();
-builder.Configuration.ValidateCoreSettings();
+try
+{
+    builder.Configuration.AddEnvironmentAliases();
+    builder.Configuration.ValidateCoreSettings();
 
-builder.Services
-    .AddAtlasObservability(builder.Configuration, builder.Environment)
-    .AddAtlasSecurity()
-    .AddApi()
-    .AddApplication()
-    .AddInfrastructure(builder.Configuration);
+    builder.Services
+        .AddAtlasObservability(builder.Configuration, builder.Environment)
+        .AddAtlasSecurity()
+        .AddApi()
+        .AddApplication()
+        .AddInfrastructure(builder.Configuration);
 
-var app = builder.Build();
+    var app = builder.Build();
 
-// The order is the policy: see docs/design/security.md.
-app.UseAtlasRequestLogging();
-app.UseAtlasSecurityHeaders();
-// Routing and the HTTP metrics sit outside the exception handler, so a request answered from an exception
-// (415, 422, 503…) is counted under the status actually sent, with its route (captured before the handler clears it).
-app.UseRouting();
-app.UseAtlasHttpMetrics();
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseAtlasEdgeSecurity();
-app.UseAtlasAccessControl();
-app.MapControllers().WithAtlasRoutePolicies();
-app.MapAtlasLiveness();
-app.MapAtlasMetrics();
-app.Run();
+    // The order is the policy: see docs/design/security.md.
+    app.UseAtlasRequestLogging();
+    app.UseAtlasSecurityHeaders();
+    // Routing and the HTTP metrics sit outside the exception handler, so a request answered from an exception
+    // (415, 422, 503…) is counted under the status actually sent, with its route (captured before the handler clears it).
+    app.UseRouting();
+    app.UseAtlasHttpMetrics();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseAtlasEdgeSecurity();
+    app.UseAtlasAccessControl();
+    app.MapControllers().WithAtlasRoutePolicies();
+    app.MapAtlasLiveness();
+    app.MapAtlasMetrics();
+    app.Run();
+}
+catch (Exception ex) when (ex is not HostAbortedException && !builder.Environment.IsDevelopment() && !builder.Environment.IsEnvironment("Testing"))
+{
+    // In production a configuration or model-bundle error prints one line naming what to fix and exits with 1,
+    // instead of an unhandled-exception abort (exit 134) with a stack trace. Development and tests see the exception.
+    var reasons = ex is AggregateException all ? all.InnerExceptions.Select(e => e.Message).Distinct() : [ex.Message];
+    Console.Error.WriteLine($"Atlas failed to start: {string.Join(" ", reasons)}");
+    return 1;
+}
+
+return 0;
 
 /// <summary>Entry point; public for WebApplicationFactory.</summary>
 public partial class Program;
