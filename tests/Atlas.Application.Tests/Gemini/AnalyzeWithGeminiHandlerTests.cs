@@ -109,6 +109,18 @@ public sealed class AnalyzeWithGeminiHandlerTests
     }
 
     [Test]
+    public async Task Handle_AnswerCutAtTokenLimit_SaysSoInsteadOfNotJson()
+    {
+        AnswerBy(tag => tag == 0 ? new GeminiAnswer("""{"category_label":"red fo""", "MAX_TOKENS", null, null) : Answer("fox"));
+
+        var result = await Handler().Handle(new AnalyzeWithGeminiCommand("What?", [Image(0), Image(1)], null), CancellationToken.None);
+
+        Assert.That(result.Images[0].Error, Is.TypeOf<UpstreamException>());
+        Assert.That(result.Images[0].Error!.Message, Does.Contain("MAX_TOKENS").And.Contain("token limit"));
+        Assert.That(result.Images[1].Error, Is.Null);
+    }
+
+    [Test]
     public async Task Handle_AnswerBreaksSchema_ReportedAsBadGatewayOnThatImage()
     {
         AnswerBy(tag => tag == 0 ? new GeminiAnswer("""{"description":"no label"}""", "STOP", null, null) : Answer("fox"));

@@ -112,7 +112,7 @@ public sealed class AnalyzeWithGeminiHandler(IGeminiGateway gateway, IOptions<Ge
         try
         {
             answer = await gateway.GenerateAsync(new GeminiRequest(prompt, [new GeminiImage(mediaType, image.Content)], schema.Element), cancellationToken).ConfigureAwait(false);
-            var parsed = ParseAnswer(answer.Text, schema);
+            var parsed = ParseAnswer(answer.Text, schema, answer.FinishReason);
             return result with
             {
                 Latency = Stopwatch.GetElapsedTime(started),
@@ -138,7 +138,7 @@ public sealed class AnalyzeWithGeminiHandler(IGeminiGateway gateway, IOptions<Ge
     }
 
     /// <summary>Parses Gemini's text as JSON and checks it against the schema; either failure is a bad answer (502).</summary>
-    internal static JsonElement ParseAnswer(string text, ResponseSchema schema)
+    internal static JsonElement ParseAnswer(string text, ResponseSchema schema, string? finishReason = null)
     {
         JsonElement parsed;
         try
@@ -148,7 +148,9 @@ public sealed class AnalyzeWithGeminiHandler(IGeminiGateway gateway, IOptions<Ge
         }
         catch (JsonException)
         {
-            throw new UpstreamException($"Gemini answered text that is not JSON: \"{Snippet(text)}\".");
+            throw finishReason == "MAX_TOKENS"
+                ? new UpstreamException($"Gemini stopped at its output token limit (finishReason MAX_TOKENS) before the JSON answer was complete: \"{Snippet(text)}\". Ask for a shorter answer or a smaller schema.")
+                : new UpstreamException($"Gemini answered text that is not JSON: \"{Snippet(text)}\".");
         }
 
         var violations = schema.Check(text);
