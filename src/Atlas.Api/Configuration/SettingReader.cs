@@ -28,27 +28,22 @@ internal sealed class SettingReader(IConfiguration configuration)
 
     public int Integer(string key, int defaultValue, int min, int max) => (int)Long(key, defaultValue, min, max);
 
-    public long Long(string key, long defaultValue, long min, long max)
-    {
-        var text = Text(key);
-        if (text is null) return defaultValue;
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
-        {
-            return value;
-        }
-        Errors.Add($"{NameOf(key)} is '{text}', which is not a whole number between {min} and {max}.");
-        return defaultValue;
-    }
+    public long Long(string key, long defaultValue, long min, long max) =>
+        Parse(key, defaultValue, min, max, NumberStyles.Integer, "a whole number");
 
-    public double Number(string key, double defaultValue, double min, double max)
+    public double Number(string key, double defaultValue, double min, double max) =>
+        Parse(key, defaultValue, min, max, NumberStyles.Float, "a number");
+
+    private T Parse<T>(string key, T defaultValue, T min, T max, NumberStyles styles, string what)
+        where T : System.Numerics.INumber<T>
     {
         var text = Text(key);
         if (text is null) return defaultValue;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        if (T.TryParse(text, styles, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
         {
             return value;
         }
-        Errors.Add($"{NameOf(key)} is '{text}', which is not a number between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}.");
+        Errors.Add(string.Create(CultureInfo.InvariantCulture, $"{NameOf(key)} is '{text}', which is not {what} between {min} and {max}."));
         return defaultValue;
     }
 

@@ -1,3 +1,5 @@
+using Atlas.Domain.Ensemble;
+using Atlas.Domain.Taxonomy;
 using static Atlas.Infrastructure.Models.Demo.DemoLabels;
 
 namespace Atlas.Infrastructure.Models.Demo;
@@ -49,8 +51,8 @@ public sealed record DemoColour(
 /// </summary>
 public static class DemoColours
 {
-    private const string Classifier = "classifier";
-    private const string Detector = "detector";
+    private const string Classifier = PredictionSources.Classifier;
+    private const string Detector = PredictionSources.Detector;
 
     private static DemoClassScore S(string label, float score) => new(label, score);
 
@@ -108,23 +110,23 @@ public static class DemoColours
 
     public static DemoColour Rose { get; } = new("rose", 255, 0, 128,
         [S(Lion, 0.4000f), S(Leopard, 0.3000f), S(Bobcat, 0.1500f), S(EurasianLynx, 0.1000f), S(GrayWolf, 0.0300f)],
-        PantheraGenus, "classifier+rollup_to_genus", 0.7000f, "R5 roll-up to genus (panthera 0.4 + 0.3)");
+        PantheraGenus, PredictionSources.Rollup(TaxonomyLevel.Genus), 0.7000f, "R5 roll-up to genus (panthera 0.4 + 0.3)");
 
     public static DemoColour Coral { get; } = new("coral", 255, 64, 64,
         [S(Bobcat, 0.3000f), S(Lion, 0.2500f), S(EurasianLynx, 0.2000f), S(GrayWolf, 0.1200f), S(GraySquirrel, 0.0800f)],
-        Felidae, "classifier+rollup_to_family", 0.7500f, "R5 roll-up to family (felidae 0.3 + 0.25 + 0.2)");
+        Felidae, PredictionSources.Rollup(TaxonomyLevel.Family), 0.7500f, "R5 roll-up to family (felidae 0.3 + 0.25 + 0.2)");
 
     public static DemoColour DarkRed { get; } = new("dark red", 191, 0, 0,
         [S(GrayWolf, 0.3500f), S(CarnivoraOrder, 0.2000f), S(Lion, 0.1500f), S(GraySquirrel, 0.1000f), S(CommonRaven, 0.0800f)],
-        CarnivoraOrder, "classifier+rollup_to_order", 0.7000f, "R5 roll-up to order (carnivora 0.35 + 0.2 + 0.15; the order-level label counts for itself)");
+        CarnivoraOrder, PredictionSources.Rollup(TaxonomyLevel.Order), 0.7000f, "R5 roll-up to order (carnivora 0.35 + 0.2 + 0.15; the order-level label counts for itself)");
 
     public static DemoColour Brown { get; } = new("brown", 191, 64, 0,
         [S(GrayWolf, 0.3000f), S(GraySquirrel, 0.2500f), S(Lion, 0.1500f), S(CommonRaven, 0.1200f), S(Blank, 0.1000f)],
-        Mammalia, "classifier+rollup_to_class", 0.7000f, "R5 roll-up to class (mammalia 0.3 + 0.25 + 0.15)");
+        Mammalia, PredictionSources.Rollup(TaxonomyLevel.Class), 0.7000f, "R5 roll-up to class (mammalia 0.3 + 0.25 + 0.15)");
 
     public static DemoColour Pink { get; } = new("pink", 255, 128, 128,
         [S(CommonRaven, 0.3500f), S(Lion, 0.2000f), S(GraySquirrel, 0.1600f), S(Vehicle, 0.1400f), S(Blank, 0.1000f)],
-        Animal, "classifier+rollup_to_kingdom", 0.7100f, "R5 roll-up to kingdom (animal 0.35 + 0.2 + 0.16)");
+        Animal, PredictionSources.Rollup(TaxonomyLevel.Kingdom), 0.7100f, "R5 roll-up to kingdom (animal 0.35 + 0.2 + 0.16)");
 
     public static DemoColour Amber { get; } = new("amber", 255, 191, 0,
         [S(Blank, 0.3500f), S(Vehicle, 0.3000f), S(Lion, 0.2000f), S(CommonRaven, 0.1000f), S(Human, 0.0300f)],
