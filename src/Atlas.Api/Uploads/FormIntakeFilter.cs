@@ -161,7 +161,46 @@ public sealed class FormIntakeFilter(
             request.Body = body;
         }
 
+        if (Duplicated(request.Form, marker.Kind) is { } duplicated)
+        {
+            context.Result = duplicated.ToResult(context);
+            return;
+        }
+
         await next().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A field sent more than once would be bound from its first value and the others silently dropped; refuse it
+    /// (400 keyed by the field). Multi-image routes take many <c>files</c>, but still one of every other field.
+    /// </summary>
+    private static DuplicateField? Duplicated(IFormCollection form, UploadLimitKind kind)
+    {
+        foreach (var (key, values) in form)
+        {
+            if (values.Count > 1) return new DuplicateField(key, values.Count);
+        }
+
+        foreach (var group in form.Files.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase))
+        {
+            var count = group.Count();
+            if (count > 1 && (kind == UploadLimitKind.SingleImage || !string.Equals(group.Key, "files", StringComparison.OrdinalIgnoreCase)))
+                return new DuplicateField(group.Key, count);
+        }
+
+        return null;
+    }
+
+    private sealed record DuplicateField(string Name, int Count)
+    {
+        public ObjectResult ToResult(ResourceExecutingContext context)
+        {
+            var modelState = new Microsoft.AspNetCore.Mvc.ModelBinding.ModelStateDictionary();
+            modelState.AddModelError(Name, $"The form field '{Name}' was sent {Count} times; send it once.");
+            var factory = context.HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Mvc.Infrastructure.ProblemDetailsFactory>();
+            var problem = factory.CreateValidationProblemDetails(context.HttpContext, modelState, StatusCodes.Status400BadRequest, "One or more fields are invalid");
+            return new ObjectResult(problem) { StatusCode = StatusCodes.Status400BadRequest, ContentTypes = { "application/problem+json" } };
+        }
     }
 
     /// <summary>
