@@ -268,6 +268,11 @@ public static class HostileCorpus
         yield return new("part headers of 8 KB", 400, Upload(new FormPart("file", jpeg, "a.jpg", "image/jpeg; x=" + new string('x', 8192))));
         yield return new("JSON body on the upload route", 415, Post(Text("{\"file\":\"AAAA\"}"), contentType: "application/json"));
 
+        foreach (var (name, bytes, type, expected) in FuzzRegressions.All())
+        {
+            yield return new(name, expected, UploadImage(bytes, type, "fuzz.bin"));
+        }
+
         // Broken transfers.
         var form = Form([File(jpeg, "image/jpeg")]);
         // A client that half-closes its socket mid-body has, for Kestrel, gone away: the request is aborted, no answer.
