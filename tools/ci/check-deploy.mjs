@@ -9,6 +9,15 @@ import { fileURLToPath } from "node:url";
 import { DockerfileParser } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import YAML from "yaml";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { ConfigMap, PersistentVolumeClaim, Secret, Service } from "kubernetes-models/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+
+// JSON schemas of the Kubernetes API (kubernetes-models) for the kinds under deploy/.
+const k8sModels = { "apps/v1/Deployment": Deployment, "v1/ConfigMap": ConfigMap, "v1/PersistentVolumeClaim": PersistentVolumeClaim,
+  "v1/Secret": Secret, "v1/Service": Service, "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "policy/v1/PodDisruptionBudget": PodDisruptionBudget };
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 let failures = 0;
@@ -247,6 +256,16 @@ function checkKubernetes() {
     for (const doc of parseYamlFile(path.join(dir, f))) {
       const named = typeof doc.apiVersion === "string" && typeof doc.kind === "string" && (doc.kind === "Kustomization" || typeof doc.metadata?.name === "string");
       check(named, `${f}: ${doc.kind ?? "?"} ${doc.metadata?.name ?? ""} has apiVersion, kind and metadata.name`.replace(/ +/g, " "));
+      const Model = k8sModels[`${doc.apiVersion}/${doc.kind}`];
+      if (doc.kind !== "Kustomization") {
+        let error = Model ? "" : `no schema for ${doc.apiVersion} ${doc.kind}`;
+        try {
+          if (Model) new Model(doc).validate();
+        } catch (e) {
+          error = e.message;
+        }
+        check(error === "", `${f}: ${doc.kind} valid against the Kubernetes API schema (kubernetes-models ${pkgVersion("kubernetes-models")})`, error);
+      }
       objects.push({ file: f, ...doc });
     }
   }
