@@ -10,6 +10,7 @@ try
 {
     builder.Configuration.AddEnvironmentAliases();
     builder.Configuration.ValidateCoreSettings();
+    builder.ApplyAtlasListenAddress();
 
     builder.Services
         .AddAtlasObservability(builder.Configuration, builder.Environment)
@@ -19,6 +20,7 @@ try
         .AddInfrastructure(builder.Configuration);
 
     var app = builder.Build();
+    app.LogAtlasListenAddresses();
 
     // The order is the policy: see docs/design/security.md.
     app.UseAtlasRequestLogging();
@@ -35,6 +37,12 @@ try
     app.MapAtlasLiveness();
     app.MapAtlasMetrics();
     app.Run();
+}
+catch (Exception ex) when (ex is not HostAbortedException && !builder.Environment.IsEnvironment("Testing") && ListenAddress.AddressInUseMessage(ex) is { } inUse)
+{
+    // A taken port is an operator's everyday mistake, in Development too: one line, exit 1, no stack trace.
+    Console.Error.WriteLine($"Atlas failed to start: {inUse}");
+    return 1;
 }
 catch (Exception ex) when (ex is not HostAbortedException && !builder.Environment.IsDevelopment() && !builder.Environment.IsEnvironment("Testing"))
 {

@@ -218,11 +218,12 @@ public sealed class UploadContractTests
         Assert.That(body, Does.Contain("image/jpeg"));
     }
 
-    [Test]
-    public async Task UploadFile_MissingContentType_Returns415()
+    [TestCase(null)]
+    [TestCase("application/octet-stream")]
+    public async Task UploadFile_GenericContentTypeWithTextBytes_Returns415(string? contentType)
     {
-        using var response = await _client.PostAsync("/uploadfile/", Multipart.File(Jpeg, contentType: null));
-        await AssertProblem(response, HttpStatusCode.UnsupportedMediaType, "content type");
+        using var response = await _client.PostAsync("/uploadfile/", Multipart.File(Encoding.UTF8.GetBytes("definitely not an image"), "IMG_0001", contentType));
+        await AssertProblem(response, HttpStatusCode.UnsupportedMediaType, "first bytes");
     }
 
     [Test]

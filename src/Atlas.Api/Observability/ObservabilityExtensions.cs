@@ -1,3 +1,4 @@
+using Atlas.Api.Configuration;
 using Atlas.Api.Security;
 using Atlas.Application.Inference;
 using Atlas.Domain.Abstractions;
@@ -25,6 +26,8 @@ public static class ObservabilityExtensions
             logger.ReadFrom.Configuration(configuration)
                 .ReadFrom.Services(provider)
                 .Enrich.FromLogContext()
+                // A taken port is reported by Program in one line; the host's own error log of it would add a stack trace.
+                .Filter.ByExcluding(e => ListenAddress.IsAddressInUse(e.Exception))
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning);
             if (environment.IsDevelopment())
             {

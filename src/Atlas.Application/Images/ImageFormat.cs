@@ -64,6 +64,25 @@ public static class ImageFormatSniffer
         return ImageFormat.Unknown;
     }
 
+    private static readonly HashSet<string> GenericMediaTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/x-octet-stream",
+        "application/unknown",
+    };
+
+    /// <summary>
+    /// True when the declared <c>Content-Type</c> says nothing about the content: missing, blank, or a generic binary
+    /// type such as <c>application/octet-stream</c> (parameters ignored). Such uploads are identified by their bytes.
+    /// </summary>
+    public static bool IsGenericMediaType(string? contentType)
+    {
+        if (string.IsNullOrWhiteSpace(contentType)) return true;
+        var semicolon = contentType.IndexOf(';', StringComparison.Ordinal);
+        return GenericMediaTypes.Contains((semicolon >= 0 ? contentType[..semicolon] : contentType).Trim());
+    }
+
     /// <summary>
     /// Parses a declared <c>Content-Type</c> (parameters ignored) into a format. Returns false when the
     /// media type is missing, not an image, or an image type Atlas does not read.

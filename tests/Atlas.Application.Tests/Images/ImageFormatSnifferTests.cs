@@ -43,4 +43,16 @@ public sealed class ImageFormatSnifferTests
     {
         Assert.That(ImageFormatSniffer.TryParseMediaType(mediaType, out _), Is.False);
     }
+
+    [TestCase(null, true)]
+    [TestCase(" ", true)]
+    [TestCase("application/octet-stream", true)]
+    [TestCase("APPLICATION/OCTET-STREAM; name=x", true)]
+    [TestCase("binary/octet-stream", true)]
+    [TestCase("image/jpeg", false)]
+    [TestCase("text/plain", false)]
+    public void IsGenericMediaType_SaysWhetherTheTypeNamesNothing(string? mediaType, bool expected)
+    {
+        Assert.That(ImageFormatSniffer.IsGenericMediaType(mediaType), Is.EqualTo(expected));
+    }
 }

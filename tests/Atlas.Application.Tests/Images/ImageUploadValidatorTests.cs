@@ -37,11 +37,31 @@ public sealed class ImageUploadValidatorTests
     }
 
     [TestCase("text/plain")]
-    [TestCase(null)]
+    [TestCase("application/json")]
+    [TestCase("image/heic")]
     public void Validate_NonImageMediaType_FailsWithUnsupportedMediaType(string? contentType)
     {
         var result = Validator().Validate(new ImageUpload("file", "a.jpg", contentType, JpegBytes));
         Assert.That(result.Errors.Single().ErrorCode, Is.EqualTo(ErrorCodes.UnsupportedMediaType));
+    }
+
+    [TestCase(null)]
+    [TestCase("")]
+    [TestCase("application/octet-stream")]
+    [TestCase("Binary/Octet-Stream; charset=binary")]
+    public void Validate_GenericMediaTypeWithImageBytes_PassesOnTheMagicBytes(string? contentType)
+    {
+        Assert.That(Validator().Validate(new ImageUpload("file", "IMG_0001", contentType, JpegBytes)).IsValid, Is.True);
+        Assert.That(Validator().Validate(new ImageUpload("file", "IMG_0002", contentType, PngBytes)).IsValid, Is.True);
+    }
+
+    [TestCase(null)]
+    [TestCase("application/octet-stream")]
+    public void Validate_GenericMediaTypeWithTextBytes_FailsWithUnsupportedMediaType(string? contentType)
+    {
+        var result = Validator().Validate(new ImageUpload("file", "IMG_0001", contentType, "hello world!"u8.ToArray()));
+        Assert.That(result.Errors.Single().ErrorCode, Is.EqualTo(ErrorCodes.UnsupportedMediaType));
+        Assert.That(result.Errors[0].ErrorMessage, Does.Contain("first bytes"));
     }
 
     [Test]

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using Atlas.Api.Tests.Infrastructure;
+
+namespace Atlas.Api.Tests.Startup;
+
+/// <summary>
+/// The built service started as its own process, as an operator starts it: where it listens, what it prints when it
+/// cannot, and what its start writes to stderr.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ProcessStartTests
+{
+    private static Dictionary<string, string?> Cpu(params (string Key, string? Value)[] extra)
+    {
+        var environment = new Dictionary<string, string?> { ["ATLAS_EXECUTION_PROVIDER"] = "cpu" };
+        foreach (var (key, value) in extra) environment[key] = value;
+        return environment;
+    }
+
+    [Test]
+    public async Task Start_AspNetCoreUrls_ListensThereAndLogsTheAddress()
+    {
+        var port = AtlasProcess.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        await using var service = AtlasProcess.Start(Cpu(("ASPNETCORE_URLS", url)));
+
+        await service.WaitUntilServingAsync(new Uri(url));
+
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+        using var response = await client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        await WaitForAsync(() => service.Stdout.Contains("Atlas listening on", StringComparison.Ordinal));
+        Assert.That(service.Stdout, Does.Contain($"Atlas listening on {url}"));
+    }
+
+    [Test]
+    public async Task Start_Port_ListensOnThatPort()
+    {
+        var port = AtlasProcess.FreePort();
+        await using var service = AtlasProcess.Start(Cpu(("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        await service.WaitUntilServingAsync(new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    [Test]
+    public async Task Start_PortNotANumber_ExitsWithOneLineNamingPort()
+    {
+        await using var service = AtlasProcess.Start(Cpu(("PORT", "eighty")));
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(StderrLines(service), Is.EqualTo(new[] { "Atlas failed to start: PORT is 'eighty', which is not a TCP port number (1-65535)." }));
+    }
+
+    [TestCase(null)]
+    [TestCase("Development")]
+    public async Task Start_AddressInUse_ExitsNonZeroWithOneClearLine(string? environment)
+    {
+        using var squatter = new TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        await using var service = AtlasProcess.Start(Cpu(("ASPNETCORE_URLS", $"http://127.0.0.1:{port}"), ("ASPNETCORE_ENVIRONMENT", environment)));
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(exitCode, Is.Not.Zero);
+        var lines = StderrLines(service);
+        Assert.That(lines, Has.Length.EqualTo(1), service.Stderr);
+        Assert.That(lines[0], Does.StartWith("Atlas failed to start:").And.Contain($"127.0.0.1:{port}").And.Contain("already in use").And.Contain("ASPNETCORE_URLS"));
+        Assert.That(service.Stdout + service.Stderr, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"), "no stack trace");
+    }
+
+    private static string[] StderrLines(AtlasProcess service) =>
+        service.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 50 && !condition(); i++) await Task.Delay(100);
+    }
+}
