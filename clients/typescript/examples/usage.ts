@@ -1,5 +1,5 @@
 // Type-checked usage example (npx tsc --noEmit checks it together with the generated client).
-import { AtlasClient, AtlasApiException, type ProblemDetails } from "../src/atlas-client";
+import { AtlasClient, AtlasApiException, type ProblemDetails } from "../src/atlas-client.js";
 
 export async function classify(baseUrl: string, apiKey: string, image: Blob): Promise<string> {
   // The generated client takes a fetch-like object: add the API key to every request.
