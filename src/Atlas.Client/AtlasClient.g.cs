@@ -730,7 +730,7 @@ namespace Atlas.Client
                             {
                                 throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new AtlasApiException<HealthResponse>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new AtlasApiException<HealthResponse>("A required readiness check failed (e.g. the model is still warming up).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {

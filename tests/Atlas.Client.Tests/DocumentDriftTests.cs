@@ -127,6 +127,21 @@ public sealed partial class DocumentDriftTests
     }
 
     [Test]
+    public void Every_response_body_has_an_example()
+    {
+        foreach (var (path, method, operation) in Operations())
+        {
+            foreach (var response in operation.GetProperty("responses").EnumerateObject())
+            {
+                foreach (var media in response.Value.TryGetProperty("content", out var content) ? content.EnumerateObject() : default)
+                {
+                    Assert.That(media.Value.TryGetProperty("example", out _), Is.True, $"{method} {path} {response.Name} {media.Name}");
+                }
+            }
+        }
+    }
+
+    [Test]
     public void Response_properties_are_required_and_the_nullable_ones_say_so()
     {
         var schemas = _document.GetProperty("components").GetProperty("schemas");

@@ -379,7 +379,7 @@ export class AtlasClient implements IAtlasClient {
             return response.text().then((_responseText) => {
             let result503: any = null;
             result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as HealthResponse;
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A required readiness check failed (e.g. the model is still warming up).", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {

@@ -90,7 +90,7 @@ internal sealed class AtlasOpenApiDocumentProcessor : IDocumentProcessor
         operation.Responses["200"] = new OpenApiResponse
         {
             Description = "The process is alive.",
-            Content = { ["application/json"] = new OpenApiMediaType { Schema = schema } },
+            Content = { ["application/json"] = new OpenApiMediaType { Schema = schema, Example = OpenApiExamples.For(typeof(LivenessResponse)) } },
         };
         context.Document.Paths["/livez"] = new OpenApiPathItem { ["get"] = operation };
     }

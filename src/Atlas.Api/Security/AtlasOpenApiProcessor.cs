@@ -129,9 +129,11 @@ internal sealed class AtlasOpenApiProcessor : IOperationProcessor
                 if (response.Content.Remove("application/json", out var media)) response.Content[ProblemJson] = media;
                 foreach (var other in response.Content.Keys.Where(k => k != ProblemJson).ToList()) response.Content.Remove(other);
             }
-            else if (code == "200" && string.IsNullOrEmpty(response.Description))
+            else
             {
-                response.Description = "Success.";
+                if (code == "200" && string.IsNullOrEmpty(response.Description)) response.Description = "Success.";
+                if (response.Content.TryGetValue("application/json", out var body)) body.Example ??= OpenApiExamples.For(type, code);
+                if (code == "503" && string.IsNullOrEmpty(response.Description)) response.Description = "A required readiness check failed (e.g. the model is still warming up).";
             }
         }
 
