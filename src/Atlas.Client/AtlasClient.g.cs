@@ -436,6 +436,16 @@ namespace Atlas.Client
                             throw new AtlasApiException<ProblemDetails>("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         {
                             var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
                             throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
@@ -646,7 +656,7 @@ namespace Atlas.Client
                             {
                                 throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
-                            throw new AtlasApiException<ProblemDetails>("The request or the upstream call took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -1108,6 +1118,16 @@ namespace Atlas.Client
                                 throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new AtlasApiException<ProblemDetails>("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {

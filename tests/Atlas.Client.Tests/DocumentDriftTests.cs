@@ -107,12 +107,12 @@ public sealed partial class DocumentDriftTests
     }
 
     [Test]
-    public void Protected_operations_document_401_403_429_as_ProblemDetails_and_503_with_Retry_After()
+    public void Protected_operations_document_401_403_429_500_504_as_ProblemDetails_and_503_with_Retry_After()
     {
         foreach (var (path, _, operation) in Operations().Where(o => o.Operation.TryGetProperty("security", out _) && o.Path != "/metrics"))
         {
             var responses = operation.GetProperty("responses");
-            foreach (var code in new[] { "401", "403", "429" })
+            foreach (var code in new[] { "401", "403", "429", "500", "504" })
             {
                 var media = responses.GetProperty(code).GetProperty("content").GetProperty("application/problem+json");
                 Assert.That(media.GetProperty("schema").GetProperty("$ref").GetString(), Is.EqualTo("#/components/schemas/ProblemDetails"), $"{path} {code}");

@@ -223,6 +223,12 @@ export class AtlasClient implements IAtlasClient {
             result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
             return throwException("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status, _responseText, _headers, result503);
             });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);
@@ -335,7 +341,7 @@ export class AtlasClient implements IAtlasClient {
             return response.text().then((_responseText) => {
             let result504: any = null;
             result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
-            return throwException("The request or the upstream call took longer than its timeout.", status, _responseText, _headers, result504);
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -580,6 +586,12 @@ export class AtlasClient implements IAtlasClient {
             let result503: any = null;
             result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
             return throwException("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status, _responseText, _headers, result503);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {

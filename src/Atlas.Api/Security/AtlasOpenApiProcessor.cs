@@ -95,7 +95,7 @@ internal sealed class AtlasOpenApiProcessor : IOperationProcessor
             "Gemini answered 500 Internal Server Error."),
         ["503"] = ("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.",
             "Service unavailable", "The inference queue is full; retry shortly."),
-        ["504"] = ("The request or the upstream call took longer than its timeout.", "Request timeout",
+        ["504"] = ("The request (or the upstream call) took longer than its timeout.", "Request timeout",
             "The request did not complete within 60 s."),
     };
 
@@ -144,6 +144,8 @@ internal sealed class AtlasOpenApiProcessor : IOperationProcessor
             AddProblem(operation, "403", problem);
             AddProblem(operation, "429", problem);
             AddProblem(operation, "500", problem);
+            // Every guarded route runs under a request timeout (REQUEST_TIMEOUT_SECONDS, or the inference/Gemini one).
+            AddProblem(operation, "504", problem);
         }
 
         foreach (var (code, response) in operation.Responses)
