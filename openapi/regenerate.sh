@@ -10,9 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-dotnet run --project tools/Atlas.OpenApi -c Debug -- openapi/atlas.json src/Atlas.Client/AtlasClient.g.cs \
-  | grep -v '^{"@t' || true
-test -s openapi/atlas.json
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+# The service's own log lines go to the file; shown only when the tool fails.
+if ! dotnet run --project tools/Atlas.OpenApi -c Debug -- openapi/atlas.json src/Atlas.Client/AtlasClient.g.cs >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "regenerate: writing the OpenAPI document or the C# client failed" >&2
+  exit 1
+fi
+grep '^wrote ' "$log" || true
 dotnet tool restore >/dev/null
 (cd openapi && dotnet nswag run nswag.json)
 echo "regenerated: openapi/atlas.json src/Atlas.Client/AtlasClient.g.cs clients/typescript/src/atlas-client.ts"

@@ -26,7 +26,7 @@ public sealed partial class DocumentDriftTests
     {
         _server = await AtlasServer.StartAsync();
         _http = new HttpClient { BaseAddress = _server.BaseUrl };
-        _served = await _http.GetStringAsync(new Uri("/openapi.json", UriKind.Relative));
+        _served = (await _http.GetStringAsync(new Uri("/openapi.json", UriKind.Relative))).Replace("\r\n", "\n", StringComparison.Ordinal);
         _document = JsonDocument.Parse(_served).RootElement.Clone();
     }
 
@@ -44,7 +44,7 @@ public sealed partial class DocumentDriftTests
     [Test]
     public async Task Document_is_also_served_at_the_NSwag_path()
     {
-        var v1 = await _http.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        var v1 = (await _http.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative))).Replace("\r\n", "\n", StringComparison.Ordinal);
         Assert.That(v1, Is.EqualTo(_served));
     }
 
