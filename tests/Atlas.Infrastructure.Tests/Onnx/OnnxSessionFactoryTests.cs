@@ -17,8 +17,9 @@ public sealed class OnnxSessionFactoryTests
             options.AppendExecutionProvider_CUDA(0);
             return true;
         }
-        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or EntryPointNotFoundException)
         {
+            // EntryPointNotFoundException: the CPU-only package (-p:AtlasOnnxRuntime=cpu) has no CUDA entry point.
             return false;
         }
     }
