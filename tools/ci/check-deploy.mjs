@@ -124,7 +124,7 @@ function checkDockerfile(file, variant) {
   check(froms.length >= 2, `${name}: multi-stage (${froms.length} stages: ${stages.map((s) => s.name || "final").join(", ")})`);
   for (const s of stages) {
     const image = expand(s.image);
-    if (!image.includes("/") && !image.includes(":") && !image.includes(".")) {
+    if (image !== "scratch" && !image.includes("/") && !image.includes(":") && !image.includes(".")) {
       check(stageNames.has(image), `${name}: FROM ${s.image} names a stage defined earlier`, `resolves to '${image}'`);
     }
   }

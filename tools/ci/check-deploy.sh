@@ -9,6 +9,8 @@
 #      answer 200, and everything the process prints is JSON log lines. Also: PORT is honoured, a bad PORT is
 #      refused, and the CPU build in auto mode falls back without trying CUDA.
 # Needs: node + npm (installed from Debian when missing), the .NET SDK, curl.
+# CHECK_DEPLOY_REUSE_BUILD=1 (set by .ci/run, right after its solution build) publishes the GPU variant from
+# that Debug build instead of compiling it again in Release (about 2 min less on the 2-core VM).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 start=$(date +%s)
@@ -76,10 +78,19 @@ status=0
 for variant in gpu cpu; do
   echo "== check-deploy: dotnet publish -r linux-x64 ($variant: -p:AtlasOnnxRuntime=$variant)"
   t0=$(date +%s)
-  dotnet publish src/Atlas.Api/Atlas.Api.csproj -c Release -r linux-x64 --self-contained false \
-    -p:AtlasOnnxRuntime=$variant --artifacts-path "$work/artifacts-$variant" -o "$work/publish-$variant" \
+  if [ $variant = gpu ] && [ "${CHECK_DEPLOY_REUSE_BUILD:-}" = 1 ]; then
+    # .ci/run has just built the solution (Debug, linux-x64, GPU package): publish that build instead of
+    # compiling again. The native files copied are the same as in Release.
+    how="from the existing Debug build"
+    args=(-c Debug --no-build)
+  else
+    how="Release, as the Dockerfiles do"
+    args=(-c Release --artifacts-path "$work/artifacts-$variant")
+  fi
+  dotnet publish src/Atlas.Api/Atlas.Api.csproj "${args[@]}" -r linux-x64 --self-contained false \
+    -p:AtlasOnnxRuntime=$variant -o "$work/publish-$variant" \
     -nologo -v:q >"$work/publish-$variant.log" 2>&1 || { tail -n 30 "$work/publish-$variant.log"; exit 1; }
-  echo "     published in $(( $(date +%s) - t0 )) s; du -sh: $(du -sh "$work/publish-$variant" | cut -f1)"
+  echo "     published ($how) in $(( $(date +%s) - t0 )) s; du -sh: $(du -sh "$work/publish-$variant" | cut -f1)"
   node tools/ci/check-deploy.mjs natives "$work/publish-$variant" $variant || status=1
 done
 

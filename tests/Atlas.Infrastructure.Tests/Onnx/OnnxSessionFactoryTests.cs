@@ -17,8 +17,9 @@ public sealed class OnnxSessionFactoryTests
             options.AppendExecutionProvider_CUDA(0);
             return true;
         }
-        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or EntryPointNotFoundException)
         {
+            // EntryPointNotFoundException: the CPU-only package (-p:AtlasOnnxRuntime=cpu) has no CUDA entry point.
             return false;
         }
     }
@@ -102,13 +103,20 @@ public sealed class OnnxSessionFactoryTests
     }
 
     [Test]
-    public void CudaPrecheck_ThisBuild_ListsTheCudaProvider()
+    public void CudaPrecheck_ThisBuild_MatchesTheOnnxRuntimePackage()
     {
-        // The default build references Microsoft.ML.OnnxRuntime.Gpu, whose native library includes CUDA even
-        // where no GPU is present; a CPU-package build (-p:AtlasOnnxRuntime=cpu) does not.
+        // Microsoft.ML.OnnxRuntime.Gpu (default) ships the CUDA provider library and lists CUDA even where no GPU
+        // is present; Microsoft.ML.OnnxRuntime (-p:AtlasOnnxRuntime=cpu) has neither.
+        var library = OperatingSystem.IsWindows() ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+        var gpuPackage = Directory.EnumerateFiles(AppContext.BaseDirectory, library, SearchOption.AllDirectories).Any();
         var providers = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders();
 
-        Assert.That(providers, Does.Contain(OnnxModelSession.CudaProvider).And.Contain(OnnxModelSession.CpuProvider));
+        Assert.Multiple(() =>
+        {
+            Assert.That(providers, Does.Contain(OnnxModelSession.CpuProvider));
+            Assert.That(providers.Contains(OnnxModelSession.CudaProvider), Is.EqualTo(gpuPackage));
+            Assert.That(OnnxSessionFactory.CudaPrecheck(providers, _ => true) is null, Is.EqualTo(gpuPackage));
+        });
     }
 
     [Test]
