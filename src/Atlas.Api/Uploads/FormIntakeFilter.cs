@@ -132,6 +132,16 @@ public sealed class FormIntakeFilter(
         {
             await request.ReadFormAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ClientGone(context.HttpContext, ex))
+        {
+            // The client reset or closed the connection mid-body. Answering is pointless, and leaving the request to end
+            // normally makes Kestrel try to drain a body whose read was cut off, which it logs as an error
+            // (dotnet/aspnetcore#17840). Aborting says what happened: nothing to answer, nothing to drain.
+            logger.LogInformation("Client went away during the upload: {Reason}", ex.Message);
+            context.HttpContext.Abort();
+            context.Result = new EmptyResult();
+            return;
+        }
         catch (Exception) when (limited.LimitExceeded && !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
             await DrainAsync(context.HttpContext, body, true, drainBudget).ConfigureAwait(false);
@@ -202,6 +212,11 @@ public sealed class FormIntakeFilter(
             return new ObjectResult(problem) { StatusCode = StatusCodes.Status400BadRequest, ContentTypes = { "application/problem+json" } };
         }
     }
+
+    private static bool ClientGone(HttpContext httpContext, Exception exception) =>
+        httpContext.RequestAborted.IsCancellationRequested
+        || exception is Microsoft.AspNetCore.Connections.ConnectionResetException or Microsoft.AspNetCore.Connections.ConnectionAbortedException
+        || exception.InnerException is Microsoft.AspNetCore.Connections.ConnectionResetException or Microsoft.AspNetCore.Connections.ConnectionAbortedException;
 
     /// <summary>
     /// Reads and discards the rest of an over-limit body (when <paramref name="drain"/>), so a client that writes the

@@ -154,6 +154,37 @@ public sealed class ModelBundleValidationTests
         Assert.That(message, Does.Contain("detector.onnx"));
     }
 
+    /// <summary>A model file cut short (an interrupted copy or download) or empty never loads into a session.</summary>
+    [TestCase(DemoBundle.ClassifierFile, 0.5)]
+    [TestCase(DemoBundle.ClassifierFile, 0.9)]
+    [TestCase(DemoBundle.DetectorFile, 0.5)]
+    [TestCase(DemoBundle.DetectorFile, 0.0)]
+    public void Engine_ModelFileTruncated_RefusedNamingFile(string file, double keep)
+    {
+        var message = EngineError(files => files[file] = files[file]![..(int)(files[file]!.Length * keep)]);
+
+        Assert.That(message, Does.Contain(file));
+    }
+
+    /// <summary>A labels file cut mid-line leaves fewer (or broken) labels than logits: refused, never shifted predictions.</summary>
+    [Test]
+    public void LabelsFileCutMidLine_RefusedNotMisaligned()
+    {
+        using var bundle = TestBundle.FromDemo(files =>
+        {
+            var text = string.Join('\n', DemoLabels.Classifier) + "\n";
+            files[DemoBundle.LabelsFile] = TestBundle.Utf8(text[..(text.Length * 2 / 3)]);
+        });
+
+        var ex = Assert.Throws<ModelBundleException>(() =>
+        {
+            var loaded = ModelBundle.LoadDirectory(bundle.Directory);
+            using var engine = new SpeciesNetEngine(loaded, OnnxTestHelpers.CpuFactory(), new ImageDecoder(), true, new NoInferenceMetrics(), NullLogger.Instance);
+        });
+
+        Assert.That(ex!.Message, Does.Contain(DemoBundle.LabelsFile).Or.Contain("labels"));
+    }
+
     [Test]
     public void Engine_DynamicWidthClassifierWithWrongLabels_RefusedAtLoadNamingBothCounts()
     {
