@@ -22,6 +22,7 @@ public static class DependencyInjection
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IUsRegionLocator, UsRegionLocator>();
         services.AddSingleton<IImageMetadataReader, ExifMetadataReader>();
+        services.AddSingleton<ICountryLocator, CountryLocator>();
 
         services.AddOptions<SpeciesNetOptions>().BindConfiguration(SpeciesNetOptions.SectionName);
         services.AddOptions<OnnxRuntimeOptions>().BindConfiguration(OnnxRuntimeOptions.SectionName);
