@@ -8,7 +8,8 @@ namespace Atlas.Infrastructure.Onnx;
 /// <para>
 /// With <see cref="ExecutionProviderPreference.Auto"/>, the first time CUDA cannot be used (typically
 /// <c>AppendExecutionProvider_CUDA</c> throwing because <c>libonnxruntime_providers_cuda.so</c> or a CUDA library
-/// such as <c>libcublasLt.so.13</c> is missing) the reason is logged once as a warning, remembered in
+/// such as <c>libcublasLt.so.13</c> is missing, which <see cref="CudaLibraryProbe"/> finds out before ORT is asked, so ORT
+/// prints no error line of its own) the reason is logged once as a warning, remembered in
 /// <see cref="FallbackReason"/>, and every later session goes straight to the CPU without trying again.
 /// With <see cref="ExecutionProviderPreference.Cuda"/> the same failure is thrown instead.
 /// </para>
@@ -74,6 +75,14 @@ public sealed class OnnxSessionFactory
 
     private OnnxModelSession? TryCreateWithCuda(string modelName, Func<SessionOptions, InferenceSession> open)
     {
+        // Probe first: asking ORT for CUDA without its libraries makes ORT print its own error line to stderr.
+        var missing = CudaLibraryProbe.MissingLibraries();
+        if (missing.Count > 0)
+        {
+            RecordCudaFailure($"the CUDA libraries {string.Join(", ", missing)} cannot be loaded (no GPU driver or CUDA 13 runtime on this machine)", null);
+            return null;
+        }
+
         using var options = NewOptions();
         try
         {
@@ -102,7 +111,7 @@ public sealed class OnnxSessionFactory
         }
     }
 
-    private void ThrowIfCudaRequired(string reason, Exception ex)
+    private void ThrowIfCudaRequired(string reason, Exception? ex)
     {
         if (_options.ExecutionProvider == ExecutionProviderPreference.Cuda)
         {
@@ -111,7 +120,7 @@ public sealed class OnnxSessionFactory
         }
     }
 
-    private void RecordCudaFailure(string reason, Exception ex)
+    private void RecordCudaFailure(string reason, Exception? ex)
     {
         ThrowIfCudaRequired(reason, ex);
         lock (_gate)
