@@ -33,6 +33,10 @@ public static class DependencyInjection
             .BindConfiguration(MultiImageIntakeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<BodyIntakeOptions>()
+            .BindConfiguration(BodyIntakeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddAtlasProblemDetails();
         return services;
     }

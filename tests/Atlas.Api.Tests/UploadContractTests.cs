@@ -253,6 +253,44 @@ public sealed class UploadContractTests
         Assert.That(response.Head, Does.Contain("application/problem+json"));
     }
 
+    /// <summary>
+    /// Python's urllib (and many simple clients) write the whole body before reading. The server must read and discard
+    /// the rest of an over-limit body (up to 4x the limit) and then answer, or the client sees "Broken pipe".
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task UploadFile_SixMegabyteBodyWrittenWholeBeforeReading_Gets413NamingTheFileLimit(bool chunked)
+    {
+        var big = new byte[6 * 1024 * 1024];
+        Jpeg.CopyTo(big, 0);
+        using var multipart = Multipart.File(big);
+        var body = await multipart.ReadAsByteArrayAsync();
+        var framing = chunked ? "Transfer-Encoding: chunked" : $"Content-Length: {body.Length}";
+        var head = $"POST /uploadfile/ HTTP/1.1\r\nHost: localhost\r\n{framing}\r\nContent-Type: {multipart.Headers.ContentType}\r\n\r\n";
+
+        var response = await RawHttp.SendAsync(_client.BaseAddress!, head, body, chunked, mustWriteWholeBody: true);
+
+        Assert.That(response.Status, Is.EqualTo(413), response.Head + response.Body);
+        Assert.That(response.Head, Does.Contain("application/problem+json"));
+        using var json = JsonDocument.Parse(response.Body);
+        Assert.That(json.RootElement.GetProperty("detail").GetString(), Does.Contain("5 MB (5,242,880 bytes)"));
+    }
+
+    [Test]
+    public async Task UploadFile_BodyFarBeyondTheDrainBound_Refused413WithoutReadingIt()
+    {
+        // 40 MB declared: more than 4x the 5 MB + 64 KB limit, so the server answers at once and closes.
+        var big = new byte[40 * 1024 * 1024];
+        using var multipart = Multipart.File(big);
+        var body = await multipart.ReadAsByteArrayAsync();
+        var head = $"POST /uploadfile/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: {body.Length}\r\nContent-Type: {multipart.Headers.ContentType}\r\n\r\n";
+
+        var response = await RawHttp.SendAsync(_client.BaseAddress!, head, body, chunked: false);
+
+        Assert.That(response.Status, Is.EqualTo(413), response.Head + response.Body);
+        Assert.That(response.Head, Does.Contain("Connection: close").IgnoreCase);
+    }
+
     [Test]
     public async Task UploadFile_FileJustUnderLimitButOverConfiguredFileLimit_Returns413()
     {

@@ -16,6 +16,7 @@ public static class EnvironmentAliases
         ["ATLAS_EXECUTION_PROVIDER"] = "Onnx:ExecutionProvider",
         ["MAX_UPLOAD_BYTES"] = "Uploads:MaxFileBytes",
         ["MAX_IMAGE_PIXELS"] = "Uploads:MaxImagePixels",
+        ["OVERSIZE_DRAIN_FACTOR"] = "Intake:OversizeDrainFactor",
         ["GOOGLE_API_KEY"] = "Gemini:ApiKey",
         ["GEMINI_MODEL"] = "Gemini:Model",
         ["GEMINI_BASE_URL"] = "Gemini:BaseUrl",

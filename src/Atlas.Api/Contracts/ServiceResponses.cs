@@ -37,3 +37,7 @@ public sealed record HealthCheckResponse(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("required")] bool Required,
     [property: JsonPropertyName("data")] IReadOnlyDictionary<string, object?> Data);
+
+/// <summary>Response of <c>GET /livez</c>.</summary>
+public sealed record LivenessResponse(
+    [property: JsonPropertyName("status")] string Status);

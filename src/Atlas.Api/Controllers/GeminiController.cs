@@ -18,7 +18,7 @@ public sealed class GeminiController(ISender sender) : ControllerBase
     /// has <c>category_label</c>, <c>description</c> and <c>confidence</c>). One Gemini call per image; an image
     /// whose call fails carries its own error while the others are answered. Needs <c>GOOGLE_API_KEY</c> (else 503).
     /// </remarks>
-    [HttpPost("gemini/analyze")]
+    [HttpPost("gemini/analyze", Name = "geminiAnalyze")]
     [Consumes("multipart/form-data")]
     [UploadLimit(UploadLimitKind.MultipleImages)]
     [ProducesResponseType<GeminiAnalyzeResponse>(StatusCodes.Status200OK)]

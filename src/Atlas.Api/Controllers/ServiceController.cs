@@ -21,7 +21,7 @@ public sealed class ServiceController(ISender sender) : ControllerBase
     ];
 
     /// <summary>Service metadata for quick smoke tests.</summary>
-    [HttpGet("/")]
+    [HttpGet("/", Name = "getServiceInfo")]
     [ProducesResponseType<ServiceInfoResponse>(StatusCodes.Status200OK)]
     public async Task<ServiceInfoResponse> Get(CancellationToken cancellationToken)
     {
@@ -35,7 +35,7 @@ public sealed class ServiceController(ISender sender) : ControllerBase
     }
 
     /// <summary>Readiness probe: 200 when every required check passes, 503 otherwise.</summary>
-    [HttpGet("/healthz")]
+    [HttpGet("/healthz", Name = "getHealth")]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<HealthResponse>> Health(CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ public sealed class SpeciesNetController(ISender sender) : ControllerBase
     /// alpha-3), <c>admin1_region</c> (US state code, needs country), <c>latitude</c> and <c>longitude</c> (together).
     /// The location enables SpeciesNet's geofencing.
     /// </remarks>
-    [HttpPost("uploadfile")]
+    [HttpPost("uploadfile", Name = "uploadFile")]
     [Consumes("multipart/form-data")]
     [UploadLimit(UploadLimitKind.SingleImage)]
     [ProducesResponseType<UploadFileResponse>(StatusCodes.Status200OK)]
@@ -35,7 +35,7 @@ public sealed class SpeciesNetController(ISender sender) : ControllerBase
 
     /// <summary>SpeciesNet analysis of one image, returned with the caller's prompt.</summary>
     /// <remarks>Multipart form: <c>prompt</c> (required text) plus the same fields as <c>/uploadfile/</c>.</remarks>
-    [HttpPost("analyze")]
+    [HttpPost("analyze", Name = "analyze")]
     [Consumes("multipart/form-data")]
     [UploadLimit(UploadLimitKind.SingleImage)]
     [ProducesResponseType<AnalyzeResponse>(StatusCodes.Status200OK)]

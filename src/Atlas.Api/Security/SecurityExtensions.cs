@@ -129,9 +129,9 @@ public static class SecurityExtensions
 
     /// <summary>The liveness probe: 200 whenever the process serves requests (readiness is <c>/healthz</c>).</summary>
     public static IEndpointConventionBuilder MapAtlasLiveness(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapMethods("/livez", ["GET", "HEAD"], () => Results.Ok(new { status = "alive" }))
+        endpoints.MapMethods("/livez", ["GET", "HEAD"], () => Results.Ok(new Contracts.LivenessResponse("alive")))
             .WithMetadata(new ApiKeyRequirementAttribute(ApiKeyRequirement.None))
-            .ExcludeFromDescription();
+            .ExcludeFromDescription(); // described by AtlasOpenApiDocumentProcessor
 
     private static RequestTimeoutPolicy TimeoutPolicy(int seconds) => new()
     {

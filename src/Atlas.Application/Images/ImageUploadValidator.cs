@@ -33,7 +33,7 @@ public sealed class ImageUploadValidator : AbstractValidator<ImageUpload>
 
         if (u.Length > limits.MaxFileBytes)
         {
-            return new ValidationFailure(u.FieldName, $"The uploaded file '{u.FileName}' is {u.Length:N0} bytes; the limit is {limits.MaxFileBytes:N0} bytes.")
+            return new ValidationFailure(u.FieldName, $"The uploaded file '{u.FileName}' is {u.Length:N0} bytes; the file limit is {ByteSize.Describe(limits.MaxFileBytes)}.")
             {
                 ErrorCode = ErrorCodes.PayloadTooLarge,
             };

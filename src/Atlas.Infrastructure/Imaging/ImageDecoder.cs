@@ -43,7 +43,32 @@ public sealed class ImageDecoder
     public RgbImage Decode(ReadOnlySpan<byte> encoded)
     {
         if (encoded.IsEmpty) throw new ImageDecodeException("The image is empty (0 bytes).");
-        if (TiffDecoder.IsTiff(encoded)) return TiffDecoder.Decode(encoded, _maxPixels);
+        try
+        {
+            return TiffDecoder.IsTiff(encoded) ? TiffDecoder.Decode(encoded, _maxPixels) : DecodeWithSkia(encoded);
+        }
+        catch (Exception ex) when (IsCodecFault(ex))
+        {
+            // The boundary guard: whatever a codec throws on hostile bytes (LibTiff.NET lets ArgumentOutOfRange,
+            // IOException, IndexOutOfRange, NullReference… out of a bad directory offset) is a corrupt upload (422),
+            // never a server error (500).
+            var format = TiffDecoder.IsTiff(encoded) ? "TIFF" : SniffFormat(encoded) ?? "image";
+            throw new ImageDecodeException(
+                $"The {format} data is corrupt and could not be decoded ({ex.GetType().Name}). Re-save it as JPEG or PNG.", ex);
+        }
+    }
+
+    /// <summary>
+    /// True for an exception that means "these bytes cannot be decoded". Not: our own errors (already a 4xx),
+    /// cancellation (the caller asked to stop; it must keep its meaning), and out-of-memory — every allocation sized
+    /// by the file is bounded by <see cref="ImageDecoderOptions.MaxPixels"/> before it happens, so running out of
+    /// memory is a real server fault that must stay visible (500, logged at Error) rather than be blamed on the upload.
+    /// </summary>
+    internal static bool IsCodecFault(Exception exception) =>
+        exception is not (AtlasException or OperationCanceledException or OutOfMemoryException);
+
+    private RgbImage DecodeWithSkia(ReadOnlySpan<byte> encoded)
+    {
 
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw Unreadable(encoded);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
@@ -8,10 +9,16 @@ namespace Atlas.Infrastructure.Onnx;
 /// <para>
 /// With <see cref="ExecutionProviderPreference.Auto"/>, the first time CUDA cannot be used (typically
 /// <c>AppendExecutionProvider_CUDA</c> throwing because <c>libonnxruntime_providers_cuda.so</c> or a CUDA library
-/// such as <c>libcublasLt.so.13</c> is missing, which <see cref="CudaLibraryProbe"/> finds out before ORT is asked, so ORT
-/// prints no error line of its own) the reason is logged once as a warning, remembered in
+/// such as <c>libcublasLt.so.13</c> is missing) the reason is logged once as a warning, remembered in
 /// <see cref="FallbackReason"/>, and every later session goes straight to the CPU without trying again.
 /// With <see cref="ExecutionProviderPreference.Cuda"/> the same failure is thrown instead.
+/// </para>
+/// <para>
+/// Before asking ONNX Runtime for CUDA, two cheap checks (<see cref="CudaPrecheck"/>) rule it out without a try: an
+/// ONNX Runtime build without the CUDA provider (the CPU-only <c>Microsoft.ML.OnnxRuntime</c> package, whose native
+/// library lacks the CUDA entry point) and a machine without the NVIDIA driver (<c>libcuda.so.1</c> /
+/// <c>nvcuda.dll</c> not loadable). In both cases ONNX Runtime would otherwise print its own coloured error line to
+/// stderr, outside the JSON log stream.
 /// </para>
 /// Thread-safe; meant to be a singleton.
 /// </summary>
@@ -75,11 +82,17 @@ public sealed class OnnxSessionFactory
 
     private OnnxModelSession? TryCreateWithCuda(string modelName, Func<SessionOptions, InferenceSession> open)
     {
-        // Probe first: asking ORT for CUDA without its libraries makes ORT print its own error line to stderr.
+        if (CudaPrecheck(OrtEnv.Instance().GetAvailableProviders(), CanLoadNativeLibrary) is { } unavailable)
+        {
+            RecordCudaFailure(unavailable, null);
+            return null;
+        }
+
+        // A driver without the CUDA 13 runtime libraries would make ORT print its own error line too.
         var missing = CudaLibraryProbe.MissingLibraries();
         if (missing.Count > 0)
         {
-            RecordCudaFailure($"the CUDA libraries {string.Join(", ", missing)} cannot be loaded (no GPU driver or CUDA 13 runtime on this machine)", null);
+            RecordCudaFailure($"the CUDA libraries {string.Join(", ", missing)} cannot be loaded (no CUDA 13 runtime on this machine)", null);
             return null;
         }
 
@@ -88,7 +101,7 @@ public sealed class OnnxSessionFactory
         {
             options.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
         }
-        catch (OnnxRuntimeException ex)
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException)
         {
             RecordCudaFailure($"the CUDA execution provider could not be loaded: {ex.Message}", ex);
             return null;
@@ -109,6 +122,36 @@ public sealed class OnnxSessionFactory
             RecordCudaFailure(reason, ex);
             return new OnnxModelSession(session, modelName, OnnxModelSession.CpuProvider, reason);
         }
+    }
+
+    /// <summary>
+    /// Why CUDA cannot work here without trying it, or null when it may: <paramref name="availableProviders"/> is
+    /// ONNX Runtime's list of providers compiled into the native library; <paramref name="canLoad"/> tells whether a
+    /// native library can be loaded by name.
+    /// </summary>
+    internal static string? CudaPrecheck(IReadOnlyCollection<string> availableProviders, Func<string, bool> canLoad)
+    {
+        ArgumentNullException.ThrowIfNull(availableProviders);
+        ArgumentNullException.ThrowIfNull(canLoad);
+        if (!availableProviders.Contains(OnnxModelSession.CudaProvider))
+        {
+            return "this ONNX Runtime build has no CUDA execution provider (CPU-only Microsoft.ML.OnnxRuntime package)";
+        }
+
+        var driver = OperatingSystem.IsWindows() ? "nvcuda.dll" : OperatingSystem.IsLinux() ? "libcuda.so.1" : null;
+        if (driver is not null && !canLoad(driver))
+        {
+            return $"the CUDA execution provider cannot run: no NVIDIA driver ({driver} cannot be loaded)";
+        }
+
+        return null;
+    }
+
+    private static bool CanLoadNativeLibrary(string name)
+    {
+        if (!NativeLibrary.TryLoad(name, out var handle)) return false;
+        NativeLibrary.Free(handle);
+        return true;
     }
 
     private void ThrowIfCudaRequired(string reason, Exception? ex)

@@ -12,7 +12,9 @@ public static class RawHttp
 {
     public sealed record Response(int Status, string Head, string Body);
 
-    public static async Task<Response> SendAsync(Uri baseAddress, string head, byte[] body, bool chunked)
+    /// <param name="mustWriteWholeBody">Behave like Python's urllib and most simple clients: write the whole body before
+    /// reading anything, and fail (IOException: broken pipe / connection reset) if the server stops reading first.</param>
+    public static async Task<Response> SendAsync(Uri baseAddress, string head, byte[] body, bool chunked, bool mustWriteWholeBody = false)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(baseAddress.Host, baseAddress.Port);
@@ -30,7 +32,7 @@ public static class RawHttp
             }
             if (chunked) await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
         }
-        catch (IOException)
+        catch (IOException) when (!mustWriteWholeBody)
         {
             // The server stopped reading (it refused the body); its answer is still waiting to be read.
         }
@@ -55,8 +57,25 @@ public static class RawHttp
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         var responseHead = split >= 0 ? text[..split] : text;
         var responseBody = split >= 0 ? text[(split + 4)..] : string.Empty;
+        if (responseHead.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)) responseBody = Dechunk(responseBody);
         var status = int.Parse(responseHead.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
         return new Response(status, responseHead, responseBody);
+    }
+
+    private static string Dechunk(string chunked)
+    {
+        var result = new StringBuilder();
+        var position = 0;
+        while (position < chunked.Length)
+        {
+            var lineEnd = chunked.IndexOf("\r\n", position, StringComparison.Ordinal);
+            if (lineEnd < 0) break;
+            var size = Convert.ToInt32(chunked[position..lineEnd].Split(';')[0].Trim(), 16);
+            if (size == 0) break;
+            result.Append(chunked, lineEnd + 2, Math.Min(size, chunked.Length - lineEnd - 2));
+            position = lineEnd + 2 + size + 2;
+        }
+        return result.ToString();
     }
 
     private static bool LooksComplete(MemoryStream received)

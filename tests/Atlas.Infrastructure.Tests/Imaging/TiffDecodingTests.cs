@@ -72,4 +72,26 @@ public sealed class TiffDecodingTests
 
         Assert.That(ex!.Message, Does.Contain("TIFF"));
     }
+
+    /// <summary>
+    /// A valid TIFF header followed by random bytes: the first directory offset points anywhere, often outside the
+    /// file. LibTiff.NET then throws whatever its stream throws (ArgumentOutOfRangeException from MemoryStream.Seek,
+    /// IndexOutOfRange…); every such case must surface as an <see cref="ImageDecodeException"/> (422), never as
+    /// another exception type (500).
+    /// </summary>
+    [TestCase("II*\0")]
+    [TestCase("MM\0*")]
+    public void Decode_ValidHeaderRandomDirectoryOffset_AlwaysDecodeException(string header)
+    {
+        var random = new Random(12);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var bytes = new byte[4 + random.Next(4, 600)];
+            random.NextBytes(bytes);
+            System.Text.Encoding.ASCII.GetBytes(header).CopyTo(bytes, 0);
+
+            Assert.That(() => Decoder.Decode(bytes).Dispose(), Throws.InstanceOf<ImageDecodeException>().Or.InstanceOf<ImageTooLargeException>(),
+                $"trial {trial}: {Convert.ToHexString(bytes.AsSpan(0, Math.Min(16, bytes.Length)))}");
+        }
+    }
 }

@@ -68,6 +68,50 @@ public sealed class OnnxSessionFactoryTests
     }
 
     [Test]
+    public void CudaPrecheck_BuildWithoutCudaProvider_NamesTheCpuPackage()
+    {
+        var reason = OnnxSessionFactory.CudaPrecheck([OnnxModelSession.CpuProvider], _ => true);
+
+        Assert.That(reason, Does.Contain("no CUDA execution provider").And.Contain("Microsoft.ML.OnnxRuntime"));
+    }
+
+    [Test]
+    public void CudaPrecheck_NoDriver_NamesTheDriverLibrary()
+    {
+        Assume.That(OperatingSystem.IsLinux() || OperatingSystem.IsWindows(), "driver check is for Linux and Windows");
+        var asked = new List<string>();
+
+        var reason = OnnxSessionFactory.CudaPrecheck(
+            ["TensorrtExecutionProvider", OnnxModelSession.CudaProvider, OnnxModelSession.CpuProvider],
+            name => { asked.Add(name); return false; });
+
+        var driver = OperatingSystem.IsLinux() ? "libcuda.so.1" : "nvcuda.dll";
+        Assert.Multiple(() =>
+        {
+            Assert.That(asked, Is.EqualTo(new[] { driver }));
+            Assert.That(reason, Does.Contain("no NVIDIA driver").And.Contain(driver));
+        });
+    }
+
+    [Test]
+    public void CudaPrecheck_ProviderAndDriverPresent_LetsOnnxRuntimeTry()
+    {
+        var reason = OnnxSessionFactory.CudaPrecheck([OnnxModelSession.CudaProvider, OnnxModelSession.CpuProvider], _ => true);
+
+        Assert.That(reason, Is.Null);
+    }
+
+    [Test]
+    public void CudaPrecheck_ThisBuild_ListsTheCudaProvider()
+    {
+        // The default build references Microsoft.ML.OnnxRuntime.Gpu, whose native library includes CUDA even
+        // where no GPU is present; a CPU-package build (-p:AtlasOnnxRuntime=cpu) does not.
+        var providers = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders();
+
+        Assert.That(providers, Does.Contain(OnnxModelSession.CudaProvider).And.Contain(OnnxModelSession.CpuProvider));
+    }
+
+    [Test]
     public void Create_CpuPreference_NeverTriesCuda()
     {
         var logger = new ListLogger<OnnxSessionFactory>();
