@@ -357,6 +357,18 @@ public sealed class UploadContractTests
         await AssertValidationProblem(response, expectedKey);
     }
 
+    [TestCase("/uploadfile/", "XYZ")]
+    [TestCase("/analyze/", "XYZ")]
+    [TestCase("/uploadfile/", "zzz")]
+    public async Task SpeciesNetRoutes_UnknownCountryCode_Returns400NamingCountry(string route, string country)
+    {
+        var content = Multipart.File(Jpeg).With("country", country);
+        if (route == "/analyze/") content.With("prompt", "What is it?");
+        using var response = await _client.PostAsync(route, content);
+        var body = await AssertValidationProblem(response, "country");
+        Assert.That(body, Does.Contain($"'{country}'").And.Contain("ISO 3166-1"));
+    }
+
     [Test]
     public async Task UploadFile_Admin1WithoutCountry_Returns400()
     {

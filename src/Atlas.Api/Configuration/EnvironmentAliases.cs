@@ -26,6 +26,7 @@ public static class EnvironmentAliases
         ["GEMINI_MAX_CONCURRENCY"] = "Gemini:MaxConcurrency",
         // Production hardening (Security/SecurityOptions.cs, Observability/ObservabilityOptions.cs).
         ["ALLOWED_ORIGINS"] = "Security:AllowedOrigins",
+        ["ALLOWED_HEADERS"] = "Security:AllowedHeaders",
         ["ALLOWED_HOSTS"] = "AllowedHosts",
         ["RATE_LIMIT_REQUESTS"] = "Security:RateLimitRequests",
         ["RATE_LIMIT_WINDOW_SECONDS"] = "Security:RateLimitWindowSeconds",

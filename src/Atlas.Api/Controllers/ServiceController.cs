@@ -28,7 +28,7 @@ public sealed class ServiceController(ISender sender) : ControllerBase
         var info = await sender.Send(new GetServiceInfoQuery(), cancellationToken);
         var m = info.Model;
         var warning = m.IsDemo
-            ? "Atlas is running on its embedded demo model bundle: predictions are meaningless. Set SPECIESNET_MODEL_DIR to a converted SpeciesNet bundle."
+            ? "Atlas is running on a demo model bundle of untrained stand-ins: predictions are meaningless. Set SPECIESNET_MODEL_DIR to a converted SpeciesNet bundle."
             : null;
         return new ServiceInfoResponse(info.Service, info.Version, m.Version,
             new ModelResponse(m.Version, m.Type, m.IsDemo, m.ExecutionProvider, m.Ready, m.Source, m.Detail, warning), Routes);

@@ -78,7 +78,17 @@ public static class ObservabilityExtensions
     {
         if (!app.ApplicationServices.GetRequiredService<IOptions<ObservabilityOptions>>().Value.EnableMetrics) return app;
         var metrics = app.ApplicationServices.GetRequiredService<AtlasMetrics>();
-        return app.UseHttpMetrics(options => options.SetMetricFactory(metrics.Factory));
+        app.UseHttpMetrics(options =>
+        {
+            options.SetMetricFactory(metrics.Factory);
+            // A custom "endpoint" label replaces prometheus-net's raw route pattern (see EndpointLabel).
+            options.AddCustomLabel("endpoint", EndpointLabel.Of);
+        });
+        return app.Use((context, next) =>
+        {
+            EndpointLabel.Capture(context);
+            return next(context);
+        });
     }
 
     /// <summary><c>GET /metrics</c> (Prometheus text format) when <c>ENABLE_METRICS</c> is on; guarded by <c>METRICS_API_KEYS</c> when set.</summary>

@@ -64,8 +64,15 @@ public static class SecurityExtensions
                 {
                     policy.WithOrigins([.. settings.Value.AllowedOrigins]).SetIsOriginAllowedToAllowWildcardSubdomains();
                 }
+                if (settings.Value.AllowAnyHeader)
+                {
+                    policy.AllowAnyHeader();
+                }
+                else
+                {
+                    policy.WithHeaders([.. settings.Value.AllowedHeaders]);
+                }
                 policy.WithMethods(HttpMethods.Get, HttpMethods.Post)
-                    .WithHeaders("Content-Type", "Authorization", ApiKeyMiddleware.HeaderName)
                     .WithExposedHeaders("Retry-After")
                     .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
             }));

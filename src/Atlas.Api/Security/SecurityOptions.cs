@@ -13,6 +13,7 @@ namespace Atlas.Api.Security;
 public sealed class SecurityOptions
 {
     public const string AllowedOriginsKey = "Security:AllowedOrigins";
+    public const string AllowedHeadersKey = "Security:AllowedHeaders";
     public const string AllowedHostsKey = "AllowedHosts";
     public const string RateLimitRequestsKey = "Security:RateLimitRequests";
     public const string RateLimitWindowKey = "Security:RateLimitWindowSeconds";
@@ -39,6 +40,19 @@ public sealed class SecurityOptions
 
     /// <summary>Normalised origins (<c>https://app.example.org</c>, <c>https://*.example.org</c>).</summary>
     public IReadOnlyList<string> AllowedOrigins { get; private set; } = [];
+
+    /// <summary>The request headers clients send, allowed by CORS unless <c>ALLOWED_HEADERS</c> says otherwise.</summary>
+    public static readonly IReadOnlyList<string> DefaultAllowedHeaders =
+    [
+        "Content-Type", "Authorization", ApiKeyMiddleware.HeaderName, "Accept", "Accept-Language", "Content-Language",
+        "Idempotency-Key", "X-Request-ID", "X-Requested-With", "traceparent", "tracestate",
+    ];
+
+    /// <summary>Request headers a CORS preflight may ask for (<c>ALLOWED_HEADERS</c>).</summary>
+    public IReadOnlyList<string> AllowedHeaders { get; private set; } = DefaultAllowedHeaders;
+
+    /// <summary>True when <c>ALLOWED_HEADERS</c> is <c>*</c>: any request header.</summary>
+    public bool AllowAnyHeader { get; private set; }
 
     /// <summary>Accepted Host header values (<c>api.example.org</c>, <c>*.example.org</c>); empty = any host.</summary>
     public IReadOnlyList<string> AllowedHosts { get; private set; } = [];
@@ -101,6 +115,7 @@ public sealed class SecurityOptions
     {
         var read = new SettingReader(configuration);
         LoadOrigins(read);
+        LoadHeaders(read);
         LoadHosts(read);
         RateLimitRequests = read.Integer(RateLimitRequestsKey, RateLimitRequests, 0, 1_000_000);
         RateLimitWindowSeconds = read.Integer(RateLimitWindowKey, RateLimitWindowSeconds, 1, 86_400);
@@ -150,6 +165,29 @@ public sealed class SecurityOptions
         }
         AllowAnyOrigin = false;
         AllowedOrigins = origins;
+    }
+
+    private void LoadHeaders(SettingReader read)
+    {
+        var items = read.List(AllowedHeadersKey);
+        if (items.Count == 0) return;
+        if (items.Count == 1 && items[0] == "*")
+        {
+            AllowAnyHeader = true;
+            return;
+        }
+        var headers = new List<string>();
+        foreach (var item in items)
+        {
+            // RFC 9110 field names are tokens.
+            if (item.Length == 0 || !item.All(c => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal)) || item == "*")
+            {
+                read.Error(AllowedHeadersKey, $"contains '{item}', which is not a header name; list header names, or use '*' alone for any header.");
+                continue;
+            }
+            headers.Add(item);
+        }
+        AllowedHeaders = headers;
     }
 
     private void LoadHosts(SettingReader read)

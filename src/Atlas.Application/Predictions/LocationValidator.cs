@@ -1,10 +1,11 @@
+using Atlas.Domain.Geolocation;
 using Atlas.Domain.SpeciesNet;
 using FluentValidation;
 
 namespace Atlas.Application.Predictions;
 
 /// <summary>
-/// Optional SpeciesNet location fields: <c>country</c> is ISO 3166-1 alpha-3, <c>admin1_region</c> needs a
+/// Optional SpeciesNet location fields: <c>country</c> is an assigned ISO 3166-1 alpha-3 code (<see cref="CountryCodes"/>), <c>admin1_region</c> needs a
 /// country, and <c>latitude</c>/<c>longitude</c> come together and in range.
 /// </summary>
 public sealed class LocationValidator : AbstractValidator<GeoLocation>
@@ -15,6 +16,12 @@ public sealed class LocationValidator : AbstractValidator<GeoLocation>
             .Matches("^[A-Za-z]{3}$")
             .When(l => l.Country is not null)
             .WithMessage("country must be an ISO 3166-1 alpha-3 code such as USA, KEN or GBR.")
+            .OverridePropertyName("country");
+
+        RuleFor(l => l.Country)
+            .Must(CountryCodes.IsKnown)
+            .When(l => l.Country is not null && l.Country.Length == 3 && l.Country.All(char.IsAsciiLetter))
+            .WithMessage(l => $"country '{l.Country}' is not an ISO 3166-1 alpha-3 country code (such as USA, KEN or GBR).")
             .OverridePropertyName("country");
 
         RuleFor(l => l.Admin1Region)

@@ -88,6 +88,14 @@ public sealed class OnnxSessionFactory
             return null;
         }
 
+        // A driver without the CUDA 13 runtime libraries would make ORT print its own error line too.
+        var missing = CudaLibraryProbe.MissingLibraries();
+        if (missing.Count > 0)
+        {
+            RecordCudaFailure($"the CUDA libraries {string.Join(", ", missing)} cannot be loaded (no CUDA 13 runtime on this machine)", null);
+            return null;
+        }
+
         using var options = NewOptions();
         try
         {

@@ -91,7 +91,7 @@ public sealed record ModelBundle(
         }
 
         return new ModelBundle(
-            info.Version, info.Type, source, isDemo,
+            info.Version, info.Type, source, isDemo || info.Demo,
             info.Detector, modelPath is null ? read(info.Detector) : [],
             info.Classifier, modelPath is null ? read(info.Classifier) : [],
             modelPath?.Invoke(info.Detector), modelPath?.Invoke(info.Classifier),
@@ -110,7 +110,7 @@ public sealed record ModelBundle(
         return lines;
     }
 
-    private sealed record Info(string Version, BundleType Type, string Classifier, string ClassifierLabels, string Detector, string Taxonomy, string Geofence);
+    private sealed record Info(string Version, BundleType Type, string Classifier, string ClassifierLabels, string Detector, string Taxonomy, string Geofence, bool Demo);
 
     private static Info ReadInfo(string source, byte[] json)
     {
@@ -177,6 +177,18 @@ public sealed record ModelBundle(
             var other => throw new ModelBundleException($"Model bundle '{source}': info.json 'type' is '{other}'; expected 'always_crop' or 'full_image'."),
         };
 
-        return new Info(Version(), type, ModelFile("classifier"), RelativeFile("classifier_labels"), ModelFile("detector"), RelativeFile("taxonomy"), RelativeFile("geofence"));
+        // Optional Atlas extension: "demo": true marks a bundle of untrained stand-ins (tools/Atlas.BundleTool demo).
+        bool Demo()
+        {
+            if (!root.TryGetProperty("demo", out var value)) return false;
+            return value.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw new ModelBundleException($"Model bundle '{source}': info.json 'demo' must be true or false, not {value.GetRawText()}."),
+            };
+        }
+
+        return new Info(Version(), type, ModelFile("classifier"), RelativeFile("classifier_labels"), ModelFile("detector"), RelativeFile("taxonomy"), RelativeFile("geofence"), Demo());
     }
 }

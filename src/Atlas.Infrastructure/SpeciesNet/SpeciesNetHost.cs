@@ -72,8 +72,8 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
         if (bundle.IsDemo)
         {
             _logger.LogWarning(
-                "SpeciesNet is running on the EMBEDDED DEMO BUNDLE ({Version}): its models are untrained stand-ins and every prediction is meaningless. Set SPECIESNET_MODEL_DIR to a converted SpeciesNet bundle (see README).",
-                bundle.Version);
+                "SpeciesNet is running on a DEMO BUNDLE ({Version}, {Source}): its models are untrained stand-ins and every prediction is meaningless. Set SPECIESNET_MODEL_DIR to a converted SpeciesNet bundle (see README).",
+                bundle.Version, bundle.Source);
         }
 
         SetStatus(bundle, provider, ready: !_options.WarmUp, _options.WarmUp ? "Warming up the models." : Fallback());

@@ -39,6 +39,8 @@ public sealed class ConfigurationValidationTests
     [TestCase(SecurityOptions.AllowedOriginsKey, "ftp:/x", "ALLOWED_ORIGINS")]
     [TestCase(SecurityOptions.AllowedOriginsKey, "https://app.example.org/path", "ALLOWED_ORIGINS")]
     [TestCase(SecurityOptions.AllowedOriginsKey, "*,https://app.example.org", "ALLOWED_ORIGINS")]
+    [TestCase(SecurityOptions.AllowedHeadersKey, "X-API-Key, X Bad", "ALLOWED_HEADERS")]
+    [TestCase(SecurityOptions.AllowedHeadersKey, "*, X-API-Key", "ALLOWED_HEADERS")]
     [TestCase(SecurityOptions.AllowedHostsKey, "https://api.example.org", "ALLOWED_HOSTS")]
     [TestCase(SecurityOptions.KnownProxiesKey, "proxy.local", "KNOWN_PROXIES")]
     [TestCase(SecurityOptions.ApiKeysKey, "short", "ATLAS_API_KEYS")]

@@ -33,6 +33,60 @@ public sealed class EdgeTests
         Assert.That(string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers")), Does.Contain("X-API-Key").IgnoreCase);
     }
 
+    private static HttpRequestMessage PreflightFor(string requestHeaders) => new(HttpMethod.Options, "/uploadfile/")
+    {
+        Headers =
+        {
+            { "Origin", "https://app.example.org" },
+            { "Access-Control-Request-Method", "POST" },
+            { "Access-Control-Request-Headers", requestHeaders },
+        },
+    };
+
+    private static string AllowedHeaders(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Access-Control-Allow-Headers", out var values) ? string.Join(",", values) : "";
+
+    [Test]
+    public async Task CorsPreflight_HeadersClientsSend_AllAllowedByDefault()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+        const string requested = "content-type,authorization,x-api-key,accept,accept-language,idempotency-key,x-request-id,traceparent";
+
+        using var response = await client.SendAsync(PreflightFor(requested));
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(204));
+        Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "*" }));
+        var allowed = AllowedHeaders(response).Split(',', StringSplitOptions.TrimEntries);
+        Assert.That(allowed, Is.SupersetOf(requested.Split(',')).Using((IEqualityComparer<string>)StringComparer.OrdinalIgnoreCase));
+    }
+
+    [Test]
+    public async Task CorsPreflight_UnlistedHeader_NotAllowedByDefault()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.SendAsync(PreflightFor("x-api-key,x-secret-sauce"));
+
+        // ASP.NET Core answers the preflight with the allowed list; the browser then refuses the unlisted header.
+        Assert.That(AllowedHeaders(response), Does.Not.Contain("x-secret-sauce").IgnoreCase);
+    }
+
+    [TestCase("X-Secret-Sauce, X-API-Key")]
+    [TestCase("*")]
+    public async Task CorsPreflight_AllowedHeadersSetting_Honoured(string setting)
+    {
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHeadersKey] = setting });
+        using var client = factory.CreateHttpClient();
+
+        using var response = await client.SendAsync(PreflightFor("x-api-key,x-secret-sauce"));
+
+        Assert.That((int)response.StatusCode, Is.EqualTo(204));
+        Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "*" }));
+        Assert.That(AllowedHeaders(response), Does.Contain("x-secret-sauce").IgnoreCase);
+    }
+
     [Test]
     public async Task CorsPreflight_OtherOrigin_Denied()
     {

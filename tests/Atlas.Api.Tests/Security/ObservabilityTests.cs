@@ -78,6 +78,38 @@ public sealed class ObservabilityTests
     }
 
     [Test]
+    public async Task Metrics_OneRouteCalledEveryWay_IsOneEndpointSeries()
+    {
+        await using var factory = new AtlasApiFactory().AnswerAll();
+        using var client = factory.CreateHttpClient();
+        foreach (var path in new[] { "/uploadfile/", "/uploadfile" })
+        {
+            using (await client.UploadAsync(path: path)) { }
+            using var text = new MultipartFormDataContent();
+            text.Add(new ByteArrayContent("not an image"u8.ToArray()), "file", "x.txt");
+            using (await client.PostAsync(path, text)) { } // 415, answered through the exception handler
+        }
+        foreach (var path in new[] { "/healthz", "/healthz/", "/", "/livez", "/livez/" })
+        {
+            using (await client.GetAsync(path)) { }
+            using (await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path))) { }
+        }
+        using (await client.GetAsync("/no-such-route")) { }
+
+        var series = (await client.GetStringAsync("/metrics")).Split('\n')
+            .Where(l => l.StartsWith("http_requests_received_total{", StringComparison.Ordinal))
+            .Select(l => (Endpoint: System.Text.RegularExpressions.Regex.Match(l, "endpoint=\"([^\"]*)\"").Groups[1].Value, Line: l))
+            .ToList();
+
+        Assert.That(series.Select(s => s.Endpoint).Distinct(), Is.EquivalentTo(new[] { "/uploadfile", "/healthz", "/", "/livez", "" }), string.Join("\n", series.Select(s => s.Line)));
+        Assert.That(series.Where(s => s.Line.Contains("action=\"UploadFile\"", StringComparison.Ordinal)).Select(s => s.Endpoint), Has.All.EqualTo("/uploadfile"));
+        Assert.That(series.Single(s => s.Line.Contains("code=\"415\"", StringComparison.Ordinal)).Line, Does.EndWith(" 2"), "both spellings in one series");
+        Assert.That(series.Single(s => s.Endpoint == "/healthz" && s.Line.Contains("method=\"GET\"", StringComparison.Ordinal)).Line, Does.EndWith(" 2"));
+        Assert.That(series.Single(s => s.Endpoint == "/livez" && s.Line.Contains("method=\"HEAD\"", StringComparison.Ordinal)).Line, Does.EndWith(" 2"));
+        Assert.That(series.Single(s => s.Endpoint == "").Line, Does.Contain("code=\"404\""), "only an unmatched route has no endpoint");
+    }
+
+    [Test]
     public async Task Metrics_ProviderChanges_OldSeriesRemoved()
     {
         await using var factory = new AtlasApiFactory();

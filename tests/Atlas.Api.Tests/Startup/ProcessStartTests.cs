@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Atlas.Api.Tests.Infrastructure;
 
 namespace Atlas.Api.Tests.Startup;
@@ -71,6 +72,38 @@ public sealed class ProcessStartTests
         Assert.That(lines, Has.Length.EqualTo(1), service.Stderr);
         Assert.That(lines[0], Does.StartWith("Atlas failed to start:").And.Contain($"127.0.0.1:{port}").And.Contain("already in use").And.Contain("ASPNETCORE_URLS"));
         Assert.That(service.Stdout + service.Stderr, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"), "no stack trace");
+    }
+
+    [Test]
+    public async Task Start_AutoExecutionProvider_StderrHasNoOnnxRuntimeErrorLine()
+    {
+        // The default provider preference (auto): on a machine without CUDA, ORT must not be asked for CUDA blindly,
+        // or it prints "[E:onnxruntime:...] ... libcublasLt.so.13 ..." to stderr in the middle of the JSON log.
+        var port = AtlasProcess.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        await using var service = AtlasProcess.Start(new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = url, ["ATLAS_EXECUTION_PROVIDER"] = null });
+
+        await service.WaitUntilServingAsync(new Uri(url));
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+        string provider = "";
+        for (var i = 0; i < 100; i++)
+        {
+            using var info = JsonDocument.Parse(await client.GetStringAsync(new Uri("/", UriKind.Relative)));
+            var model = info.RootElement.GetProperty("model");
+            provider = model.GetProperty("execution_provider").GetString()!;
+            if (model.GetProperty("ready").GetBoolean()) break;
+            await Task.Delay(100);
+        }
+
+        Assert.That(service.Stderr, Does.Not.Contain("[E:onnxruntime"));
+        Assert.That(service.Stderr, Is.Empty, "a clean start writes nothing to stderr");
+        if (provider == "CPUExecutionProvider")
+        {
+            Assert.That(service.Stdout, Does.Contain("falls back to the CPU execution provider").And.Contain("libcu"),
+                "Atlas's own one Warning names what is missing");
+            var warnings = service.Stdout.Split('\n').Count(line => line.Contains("falls back to the CPU execution provider", StringComparison.Ordinal));
+            Assert.That(warnings, Is.EqualTo(1));
+        }
     }
 
     private static string[] StderrLines(AtlasProcess service) =>

@@ -18,6 +18,8 @@ public sealed class LocationValidatorTests
 
     [TestCase("US", null, null, null, "country")]
     [TestCase("USAA", null, null, null, "country")]
+    [TestCase("XYZ", null, null, null, "country")]
+    [TestCase("AAA", null, null, null, "country")]
     [TestCase(null, "NY", null, null, "admin1_region")]
     [TestCase("USA", "NEW YORK", null, null, "admin1_region")]
     [TestCase(null, null, 91.0, 0.0, "latitude")]
@@ -29,4 +31,21 @@ public sealed class LocationValidatorTests
         var result = Validator.Validate(new GeoLocation(country, admin1, lat, lon));
         Assert.That(result.Errors.Select(e => e.PropertyName), Does.Contain(field), result.ToString());
     }
+
+    [TestCase("XYZ")]
+    [TestCase("qqq")]
+    public void Validate_UnknownCountry_FailsOnceNamingTheCode(string country)
+    {
+        var result = Validator.Validate(new GeoLocation(country, null, null, null));
+        Assert.That(result.Errors, Has.Count.EqualTo(1), result.ToString());
+        Assert.That(result.Errors[0].PropertyName, Is.EqualTo("country"));
+        Assert.That(result.Errors[0].ErrorMessage, Does.Contain($"'{country}'").And.Contain("ISO 3166-1"));
+    }
+
+    [TestCase("KEN")]
+    [TestCase("gbr")]
+    [TestCase("ATA")]
+    [TestCase("XKX")]
+    public void Validate_KnownCountry_Passes(string country) =>
+        Assert.That(Validator.Validate(new GeoLocation(country, null, null, null)).IsValid, Is.True);
 }

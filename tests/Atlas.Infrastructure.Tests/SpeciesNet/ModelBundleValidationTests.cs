@@ -42,7 +42,27 @@ public sealed class ModelBundleValidationTests
 
         Assert.That(loaded.Version, Is.EqualTo(DemoBundle.Version));
         Assert.That(loaded.Labels, Has.Count.EqualTo(DemoLabels.Classifier.Count));
-        Assert.That(loaded.IsDemo, Is.False);
+        Assert.That(loaded.IsDemo, Is.True, "the written demo bundle says so in its info.json");
+    }
+
+    [Test]
+    public void LoadDirectory_InfoJsonWithoutDemoField_IsNotDemo()
+    {
+        using var bundle = TestBundle.FromDemo(files => files[DemoBundle.InfoFile] = TestBundle.InfoJson(version: "4.0.1a-onnx"));
+
+        Assert.That(ModelBundle.LoadDirectory(bundle.Directory).IsDemo, Is.False);
+    }
+
+    [TestCase("\"yes\"")]
+    [TestCase("1")]
+    [TestCase("null")]
+    public void LoadDirectory_DemoFieldNotBoolean_NamesTheField(string value)
+    {
+        var info = System.Text.Encoding.UTF8.GetString(TestBundle.InfoJson()).Replace("{", "{\"demo\":" + value + ",", StringComparison.Ordinal);
+
+        var message = LoadError(files => files[DemoBundle.InfoFile] = TestBundle.Utf8(info));
+
+        Assert.That(message, Does.Contain("info.json 'demo' must be true or false"));
     }
 
     [Test]

@@ -24,6 +24,7 @@ public static class DemoBundle
     public const string InfoJson = $$"""
         {
           "version": "{{Version}}",
+          "demo": true,
           "type": "always_crop",
           "classifier": "{{ClassifierFile}}",
           "classifier_labels": "{{LabelsFile}}",
