@@ -33,6 +33,7 @@ public static class DependencyInjection
             .BindConfiguration(MultiImageIntakeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<BatchIntake>();
         services.AddAtlasProblemDetails();
         return services;
     }

@@ -54,6 +54,8 @@ public static class CoreSettings
         Int("Gemini:MaxRetries", 0, 10);
         Int("Gemini:MaxConcurrency", 1, 64);
         Long("MultiImageIntake:MaxRequestBytes", 1, 1L << 31);
+        Int("Batch:MaxImages", 1, 100_000);
+        Long("Batch:MaxRequestBytes", 1, long.MaxValue);
 
         var baseUrl = read.Text("Gemini:BaseUrl");
         if (baseUrl is not null && !(Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
