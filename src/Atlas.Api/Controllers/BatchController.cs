@@ -31,10 +31,11 @@ public sealed class BatchController(ISender sender, BatchIntake intake, ISpecies
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
-    public async Task<IActionResult> Predict(CancellationToken cancellationToken)
+    public async Task<IActionResult> Predict()
     {
-        var (plan, results) = await intake.RunAsync(Request, sender, cancellationToken);
-        return new BatchOutputResult(plan.Format, results, classifier.Status.Version);
+        // No bound parameters: any would make MVC's form value provider read (and buffer) the whole body first.
+        var (plan, results) = await intake.RunAsync(Request, sender, HttpContext.RequestAborted);
+        return new BatchOutputResult(plan.Format, plan.Options.Mode, results, classifier.Status.Version);
     }
 
     /// <summary>SpeciesNet's ensemble-only mode: re-run the rules on precomputed classifications and detections.</summary>
@@ -52,7 +53,7 @@ public sealed class BatchController(ISender sender, BatchIntake intake, ISpecies
     public async Task<IActionResult> Ensemble([FromBody] EnsembleRequest body, [FromQuery(Name = "format")] string? format, CancellationToken cancellationToken)
     {
         var result = await sender.Send(body.ToCommand(format), cancellationToken);
-        return new BatchOutputResult(result.Format, result.Results, classifier.Status.Version);
+        return new BatchOutputResult(result.Format, ComponentMode.Full, result.Results, classifier.Status.Version);
     }
 }
 

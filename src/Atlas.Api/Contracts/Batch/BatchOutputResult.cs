@@ -1,12 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using Atlas.Application.Predictions.Batch;
+using Atlas.Domain.SpeciesNet;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api.Contracts.Batch;
 
 /// <summary>Writes batch results in the requested format (JSON written in reference key order, or CSV).</summary>
-public sealed class BatchOutputResult(OutputFormat format, IReadOnlyList<BatchImageResult> results, string modelVersion) : IActionResult
+public sealed class BatchOutputResult(OutputFormat format, ComponentMode mode, IReadOnlyList<BatchImageResult> results, string modelVersion) : IActionResult
 {
     public async Task ExecuteResultAsync(ActionContext context)
     {
@@ -25,7 +26,7 @@ public sealed class BatchOutputResult(OutputFormat format, IReadOnlyList<BatchIm
         if (format == OutputFormat.MegaDetector)
             MegaDetectorWriter.Write(json, results, modelVersion);
         else
-            SpeciesNetJsonWriter.Write(json, results);
+            SpeciesNetJsonWriter.Write(json, results, mode);
         await json.FlushAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 }

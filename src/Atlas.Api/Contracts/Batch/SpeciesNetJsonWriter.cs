@@ -1,27 +1,33 @@
 using System.Text.Json;
 using Atlas.Application.Predictions.Batch;
+using Atlas.Domain.SpeciesNet;
 
 namespace Atlas.Api.Contracts.Batch;
 
 /// <summary>
 /// SpeciesNet's predictions JSON (spec 5.1): <c>{"predictions":[...]}</c> in input order, each entry's keys in the
-/// reference order with null keys omitted. Atlas's additions come after <c>model_version</c>, also omitted when null:
+/// reference order with null keys omitted (location and model_version only in full mode). Atlas's additions come after <c>model_version</c>, also omitted when null:
 /// <c>location_source</c>, <c>width</c>, <c>height</c>, <c>capture_time</c>, <c>camera_make</c>, <c>camera_model</c>,
 /// <c>camera_serial</c>, <c>detection_predictions</c> (classify_all_boxes) and <c>error</c> (why an image failed).
 /// </summary>
 public static class SpeciesNetJsonWriter
 {
-    public static void Write(Utf8JsonWriter json, IReadOnlyList<BatchImageResult> results)
+    public static void Write(Utf8JsonWriter json, IReadOnlyList<BatchImageResult> results, ComponentMode mode)
     {
         json.WriteStartObject();
         json.WriteStartArray("predictions");
-        foreach (var result in results) WriteEntry(json, result);
+        foreach (var result in results) WriteEntry(json, result, mode);
         json.WriteEndArray();
         json.WriteEndObject();
     }
 
-    public static void WriteEntry(Utf8JsonWriter json, BatchImageResult result)
+    /// <summary>
+    /// One entry. Detector-only and classifier-only entries carry, as SpeciesNet's, only <c>filepath</c> plus
+    /// <c>failures</c> or that component's output (<c>detections</c> / <c>classifications</c>), then Atlas's additions.
+    /// </summary>
+    public static void WriteEntry(Utf8JsonWriter json, BatchImageResult result, ComponentMode mode)
     {
+        var full = mode == ComponentMode.Full;
         var p = result.Prediction;
         json.WriteStartObject();
         json.WriteString("filepath", result.FilePath);
@@ -31,10 +37,13 @@ public static class SpeciesNetJsonWriter
             foreach (var f in p.Failures) json.WriteStringValue(f);
             json.WriteEndArray();
         }
-        OptionalString(json, "country", p.Location.Country);
-        OptionalString(json, "admin1_region", p.Location.Admin1Region);
-        OptionalNumber(json, "latitude", p.Location.Latitude);
-        OptionalNumber(json, "longitude", p.Location.Longitude);
+        if (full)
+        {
+            OptionalString(json, "country", p.Location.Country);
+            OptionalString(json, "admin1_region", p.Location.Admin1Region);
+            OptionalNumber(json, "latitude", p.Location.Latitude);
+            OptionalNumber(json, "longitude", p.Location.Longitude);
+        }
         if (p.Classifications is { } c)
         {
             json.WriteStartObject("classifications");
@@ -63,7 +72,7 @@ public static class SpeciesNetJsonWriter
         OptionalString(json, "prediction", p.Prediction);
         OptionalNumber(json, "prediction_score", p.PredictionScore);
         OptionalString(json, "prediction_source", p.PredictionSource);
-        json.WriteString("model_version", p.ModelVersion);
+        if (full) json.WriteString("model_version", p.ModelVersion);
 
         json.WriteString("location_source", result.LocationSource);
         OptionalNumber(json, "width", result.Width);

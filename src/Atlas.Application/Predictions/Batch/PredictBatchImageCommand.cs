@@ -23,14 +23,14 @@ public sealed record PredictBatchImageCommand(ImageUpload Image, GeoLocation Req
 
 public sealed class PredictBatchImageHandler(
     ISpeciesClassifier classifier,
-    IImageMetadataReader metadataReader,
-    LocationResolver locationResolver) : ICommandHandler<PredictBatchImageCommand, BatchImageResult>
+    LocationResolver locationResolver,
+    IImageMetadataReader? metadataReader = null) : ICommandHandler<PredictBatchImageCommand, BatchImageResult>
 {
     public async ValueTask<BatchImageResult> Handle(PredictBatchImageCommand command, CancellationToken cancellationToken)
     {
         var image = command.Image;
         var rejection = command.Rejection ?? Check(image);
-        var metadata = rejection is null ? metadataReader.Read(image.Content) : ImageMetadata.None;
+        var metadata = rejection is null && metadataReader is not null ? metadataReader.Read(image.Content) : ImageMetadata.None;
         var (location, source) = ResolveLocation(command.Requested, metadata);
         if (rejection is not null)
         {
