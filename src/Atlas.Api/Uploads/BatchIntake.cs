@@ -86,7 +86,7 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
                     throw new PayloadTooLargeException($"The request has more than {limits.MaxImages:N0} images, the most /v1/predictions accepts in one request (Batch:MaxImages); split the batch.");
                 }
 
-                var safeName = FormFileExtensions.SafeFileName(fileName);
+                var safeName = BatchFileName(fileName);
                 var (bytes, length, tooLarge) = await ReadFileAsync(section.Body, uploadOptions.Value.MaxFileBytes, cancellationToken).ConfigureAwait(false);
                 try
                 {
@@ -118,6 +118,17 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
             throw Invalid("files", "No images: send one or more file parts (e.g. curl -F files=@IMG_0001.JPG).");
         }
         return (plan, results);
+    }
+
+    /// <summary>
+    /// The image's <c>filepath</c>: the file name as the client sent it, relative folders included (Timelapse matches
+    /// MegaDetector <c>file</c> entries against paths under its root folder), with <c>\</c> turned into <c>/</c> and
+    /// leading slashes dropped. It is only echoed, never used as a path on the server.
+    /// </summary>
+    public static string BatchFileName(string? fileName)
+    {
+        var name = (fileName ?? string.Empty).Replace('\\', '/').Trim().TrimStart('/');
+        return name.Length == 0 ? "upload" : name;
     }
 
     private static PrepareBatchCommand Prepare(Dictionary<string, string> fields)

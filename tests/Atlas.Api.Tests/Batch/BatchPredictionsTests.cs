@@ -209,6 +209,26 @@ public sealed class BatchPredictionsTests
     }
 
     [Test]
+    public async Task FileNamesWithFolders_KeptAsRelativePaths_MetadataMatchesThem()
+    {
+        var picture = TestPictures.Solid(128, 128, DemoColours.Grey.Rgb());
+        using var form = Form([(@"card1\IMG_0001.PNG", picture, "image/png"), ("card2/IMG_0001.PNG", picture, "image/png")],
+            ("format", "megadetector"), ("metadata", """{"card2/IMG_0001.PNG": {"country": "KEN"}}"""));
+        var (status, body, _) = await PostAsync(form);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body);
+        using var json = JsonDocument.Parse(body);
+        Assert.That(FormatValidators.MegaDetector(json.RootElement), Is.Empty, body);
+        Assert.That(json.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("file").GetString()),
+            Is.EqualTo(new[] { "card1/IMG_0001.PNG", "card2/IMG_0001.PNG" }));
+
+        using var snForm = Form([("card2/IMG_0001.PNG", picture, "image/png")], ("metadata", """{"card2/IMG_0001.PNG": {"country": "KEN"}}"""));
+        var (_, snBody, _) = await PostAsync(snForm);
+        using var sn = JsonDocument.Parse(snBody);
+        Assert.That(sn.RootElement.GetProperty("predictions")[0].GetProperty("country").GetString(), Is.EqualTo("KEN"), snBody);
+    }
+
+    [Test]
     public async Task ClassifyAllBoxes_PerBoxPredictionsSortedAndCut_ImageLevelUnchanged()
     {
         // Two red squares and one orange square on grey: three animal boxes.
