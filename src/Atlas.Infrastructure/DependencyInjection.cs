@@ -3,6 +3,7 @@ using Atlas.Domain.Abstractions;
 using Atlas.Infrastructure.Gemini;
 using Atlas.Infrastructure.Geolocation;
 using Atlas.Infrastructure.Imaging;
+using Atlas.Infrastructure.Metadata;
 using Atlas.Infrastructure.Onnx;
 using Atlas.Infrastructure.SpeciesNet;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,7 @@ public static class DependencyInjection
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IUsRegionLocator, UsRegionLocator>();
+        services.AddSingleton<IImageMetadataReader, ExifMetadataReader>();
 
         services.AddOptions<SpeciesNetOptions>().BindConfiguration(SpeciesNetOptions.SectionName);
         services.AddOptions<OnnxRuntimeOptions>().BindConfiguration(OnnxRuntimeOptions.SectionName);
