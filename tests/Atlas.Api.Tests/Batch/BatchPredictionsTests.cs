@@ -209,6 +209,34 @@ public sealed class BatchPredictionsTests
     }
 
     [Test]
+    public async Task ExifGpsAndCamera_ReportedPerImage_ExplicitFieldsWin()
+    {
+        var jpeg = new ExifWriter()
+            .Make("RECONYX").Model("HF2 PRO COVERT").BodySerialNumber("H500ABC123")
+            .DateTimeOriginal("2024:05:01 06:12:09").OffsetTimeOriginal("-04:00")
+            .Gps(41.46, -73.84)
+            .InsertInto(TestPictures.Solid(320, 240, DemoColours.Grey.Rgb(), SkiaSharp.SKEncodedImageFormat.Jpeg));
+        using var form = Form([("exif.jpg", jpeg, "image/jpeg"), ("given.jpg", jpeg, "image/jpeg")],
+            ("metadata", """{"given.jpg": {"country": "KEN"}}"""));
+        var (status, body, _) = await PostAsync(form);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body);
+        using var json = JsonDocument.Parse(body);
+        Assert.That(FormatValidators.SpeciesNet(json.RootElement), Is.Empty, body);
+        var e = json.RootElement.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.That(e[0].GetProperty("location_source").GetString(), Is.EqualTo("exif"), body);
+        Assert.That(e[0].GetProperty("latitude").GetDouble(), Is.EqualTo(41.46).Within(1e-4));
+        Assert.That(e[0].GetProperty("longitude").GetDouble(), Is.EqualTo(-73.84).Within(1e-4));
+        Assert.That(e[0].GetProperty("capture_time").GetString(), Is.EqualTo("2024-05-01T06:12:09-04:00"));
+        Assert.That(e[0].GetProperty("camera_make").GetString(), Is.EqualTo("RECONYX"));
+        Assert.That(e[0].GetProperty("camera_model").GetString(), Is.EqualTo("HF2 PRO COVERT"));
+        Assert.That(e[0].GetProperty("camera_serial").GetString(), Is.EqualTo("H500ABC123"));
+        Assert.That(e[0].GetProperty("width").GetInt32(), Is.EqualTo(320));
+        Assert.That(e[1].GetProperty("location_source").GetString(), Is.EqualTo("request"));
+        Assert.That(e[1].GetProperty("country").GetString(), Is.EqualTo("KEN"));
+    }
+
+    [Test]
     public async Task FileNamesWithFolders_KeptAsRelativePaths_MetadataMatchesThem()
     {
         var picture = TestPictures.Solid(128, 128, DemoColours.Grey.Rgb());

@@ -15,14 +15,6 @@ public enum OutputFormat
     Csv,
 }
 
-/// <summary>Where an image's effective location came from.</summary>
-public static class LocationSources
-{
-    public const string Request = "request";
-    public const string Exif = "exif";
-    public const string None = "none";
-}
-
 /// <summary>
 /// One image's entry in a batch answer: the SpeciesNet prediction (for a rejected or undecodable image only
 /// <c>failures</c>, the location and the model version), where its location came from, the decoded size, what its

@@ -23,14 +23,15 @@ public sealed record PredictBatchImageCommand(ImageUpload Image, GeoLocation Req
 
 public sealed class PredictBatchImageHandler(
     ISpeciesClassifier classifier,
+    IImageMetadataReader metadataReader,
     LocationResolver locationResolver,
-    IImageMetadataReader? metadataReader = null) : ICommandHandler<PredictBatchImageCommand, BatchImageResult>
+    ImageLocationResolver? imageLocationResolver = null) : ICommandHandler<PredictBatchImageCommand, BatchImageResult>
 {
     public async ValueTask<BatchImageResult> Handle(PredictBatchImageCommand command, CancellationToken cancellationToken)
     {
         var image = command.Image;
         var rejection = command.Rejection ?? Check(image);
-        var metadata = rejection is null && metadataReader is not null ? metadataReader.Read(image.Content) : ImageMetadata.None;
+        var metadata = rejection is null ? metadataReader.Read(image.Content) : ImageMetadata.None;
         var (location, source) = ResolveLocation(command.Requested, metadata);
         if (rejection is not null)
         {
@@ -48,10 +49,20 @@ public sealed class PredictBatchImageHandler(
         }
     }
 
+    /// <summary>
+    /// The effective location by <see cref="ImageLocationResolver"/> (explicit fields win, EXIF GPS fills the
+    /// coordinates, country derived from them offline). Where no country locator is registered (that resolver needs
+    /// one) the coordinates still come from EXIF, admin1 is derived as SpeciesNet does, and no country is derived.
+    /// </summary>
     private (GeoLocation Location, string Source) ResolveLocation(GeoLocation requested, ImageMetadata metadata)
     {
-        var fromRequest = requested.Country is not null || requested.Latitude is not null;
-        var fromExif = !fromRequest && metadata.Latitude is not null && metadata.Longitude is not null;
+        if (imageLocationResolver is not null)
+        {
+            var resolved = imageLocationResolver.Resolve(requested, metadata);
+            return (resolved.Location, resolved.Source.ToWire());
+        }
+        var fromRequest = requested.Country is not null || requested.Admin1Region is not null || requested.Latitude is not null;
+        var fromExif = requested.Latitude is null && metadata.Latitude is not null && metadata.Longitude is not null;
         var location = fromExif ? requested with { Latitude = metadata.Latitude, Longitude = metadata.Longitude } : requested;
         return (locationResolver.Resolve(location), fromRequest ? LocationSources.Request : fromExif ? LocationSources.Exif : LocationSources.None);
     }

@@ -91,8 +91,9 @@ public sealed class RunEnsembleValidator : AbstractValidator<RunEnsembleCommand>
     }
 }
 
-/// <summary>Applies the overrides, derives admin1 as SpeciesNet does, and combines each instance.</summary>
-public sealed class RunEnsembleHandler(ISpeciesClassifier classifier, LocationResolver locationResolver) : ICommandHandler<RunEnsembleCommand, RunEnsembleResult>
+/// <summary>Applies the overrides, resolves each location (admin1 as SpeciesNet derives it), and combines each instance.</summary>
+public sealed class RunEnsembleHandler(ISpeciesClassifier classifier, LocationResolver locationResolver, ImageLocationResolver? imageLocationResolver = null)
+    : ICommandHandler<RunEnsembleCommand, RunEnsembleResult>
 {
     public ValueTask<RunEnsembleResult> Handle(RunEnsembleCommand command, CancellationToken cancellationToken)
     {
@@ -104,12 +105,23 @@ public sealed class RunEnsembleHandler(ISpeciesClassifier classifier, LocationRe
         {
             cancellationToken.ThrowIfCancellationRequested();
             var requested = LocationResolver.ApplyOverride(PrepareBatchHandler.Normalise(instance.Location), country, admin1);
-            var given = requested.Country is not null || requested.Latitude is not null;
-            var location = locationResolver.Resolve(requested);
+            var (location, source) = Resolve(requested);
             var prediction = classifier.Combine(instance.Classifications, instance.Detections, location);
-            results.Add(new BatchImageResult(instance.FilePath!, prediction, given ? LocationSources.Request : LocationSources.None,
+            results.Add(new BatchImageResult(instance.FilePath!, prediction, source,
                 null, null, ImageMetadata.None, null, null));
         }
         return ValueTask.FromResult(new RunEnsembleResult(format, results));
+    }
+
+    /// <summary>As for uploads (country derived from coordinates when a country locator is registered), without EXIF.</summary>
+    private (GeoLocation Location, string Source) Resolve(GeoLocation requested)
+    {
+        if (imageLocationResolver is not null)
+        {
+            var resolved = imageLocationResolver.Resolve(requested, ImageMetadata.None);
+            return (resolved.Location, resolved.Source.ToWire());
+        }
+        var given = requested.Country is not null || requested.Latitude is not null;
+        return (locationResolver.Resolve(requested), given ? LocationSources.Request : LocationSources.None);
     }
 }
