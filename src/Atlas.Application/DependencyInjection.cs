@@ -35,6 +35,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddSingleton<IHealthContributor, ModelHealthContributor>();
         services.AddSingleton<LocationResolver>();
+        services.AddSingleton<ImageLocationResolver>();
         services.AddGeminiAnalysis();
         services.AddOptions<InferenceGateOptions>();
         services.TryAddSingleton<IInferenceGate, InferenceGate>();

@@ -5,6 +5,7 @@ using Atlas.Infrastructure.Geolocation;
 using Atlas.Infrastructure.Imaging;
 using Atlas.Infrastructure.Metadata;
 using Atlas.Infrastructure.Onnx;
+using Atlas.Infrastructure.Rendering;
 using Atlas.Infrastructure.SpeciesNet;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,7 @@ public static class DependencyInjection
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<IUsRegionLocator, UsRegionLocator>();
         services.AddSingleton<IImageMetadataReader, ExifMetadataReader>();
+        services.AddSingleton<ICountryLocator, CountryLocator>();
 
         services.AddOptions<SpeciesNetOptions>().BindConfiguration(SpeciesNetOptions.SectionName);
         services.AddOptions<OnnxRuntimeOptions>().BindConfiguration(OnnxRuntimeOptions.SectionName);
@@ -33,6 +35,7 @@ public static class DependencyInjection
             MaxPixels = sp.GetRequiredService<IOptions<UploadOptions>>().Value.MaxImagePixels,
         }));
         services.TryAddSingleton<IInferenceMetrics, NoInferenceMetrics>();
+        services.AddSingleton<IPredictionRenderer, SkiaPredictionRenderer>();
         services.AddSingleton<SpeciesNetHost>();
         services.AddSingleton<ISpeciesClassifier>(sp => sp.GetRequiredService<SpeciesNetHost>());
         services.AddHostedService(sp => sp.GetRequiredService<SpeciesNetHost>());
