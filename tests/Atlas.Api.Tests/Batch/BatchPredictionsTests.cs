@@ -225,6 +225,8 @@ public sealed class BatchPredictionsTests
         Assert.That(FormatValidators.SpeciesNet(json.RootElement), Is.Empty, body);
         var e = json.RootElement.GetProperty("predictions").EnumerateArray().ToList();
         Assert.That(e[0].GetProperty("location_source").GetString(), Is.EqualTo("exif"), body);
+        Assert.That(e[0].GetProperty("country").GetString(), Is.EqualTo("USA"), "country derived offline from the EXIF position");
+        Assert.That(e[0].GetProperty("admin1_region").GetString(), Is.EqualTo("NY"));
         Assert.That(e[0].GetProperty("latitude").GetDouble(), Is.EqualTo(41.46).Within(1e-4));
         Assert.That(e[0].GetProperty("longitude").GetDouble(), Is.EqualTo(-73.84).Within(1e-4));
         Assert.That(e[0].GetProperty("capture_time").GetString(), Is.EqualTo("2024-05-01T06:12:09-04:00"));
@@ -234,6 +236,24 @@ public sealed class BatchPredictionsTests
         Assert.That(e[0].GetProperty("width").GetInt32(), Is.EqualTo(320));
         Assert.That(e[1].GetProperty("location_source").GetString(), Is.EqualTo("request"));
         Assert.That(e[1].GetProperty("country").GetString(), Is.EqualTo("KEN"));
+    }
+
+    [Test]
+    public async Task MetadataCoordinatesOnly_CountryDerived_AtSeaNone()
+    {
+        var picture = TestPictures.Solid(128, 128, DemoColours.Grey.Rgb());
+        var metadata = """{"vienna.png": {"latitude": 48.2, "longitude": 16.37}, "sea.png": {"latitude": 0.0, "longitude": -30.0}}""";
+        using var form = Form([("vienna.png", picture, "image/png"), ("sea.png", picture, "image/png")], ("metadata", metadata));
+        var (status, body, _) = await PostAsync(form);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body);
+        using var json = JsonDocument.Parse(body);
+        Assert.That(FormatValidators.SpeciesNet(json.RootElement), Is.Empty, body);
+        var e = json.RootElement.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.That(e[0].GetProperty("country").GetString(), Is.EqualTo("AUT"), body);
+        Assert.That(e[1].TryGetProperty("country", out _), Is.False, body);
+        Assert.That(e[1].GetProperty("latitude").GetDouble(), Is.EqualTo(0.0));
+        Assert.That(e.Select(x => x.GetProperty("location_source").GetString()), Is.All.EqualTo("request"));
     }
 
     [Test]

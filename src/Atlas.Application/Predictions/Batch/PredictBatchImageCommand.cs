@@ -24,8 +24,7 @@ public sealed record PredictBatchImageCommand(ImageUpload Image, GeoLocation Req
 public sealed class PredictBatchImageHandler(
     ISpeciesClassifier classifier,
     IImageMetadataReader metadataReader,
-    LocationResolver locationResolver,
-    ImageLocationResolver? imageLocationResolver = null) : ICommandHandler<PredictBatchImageCommand, BatchImageResult>
+    ImageLocationResolver locationResolver) : ICommandHandler<PredictBatchImageCommand, BatchImageResult>
 {
     public async ValueTask<BatchImageResult> Handle(PredictBatchImageCommand command, CancellationToken cancellationToken)
     {
@@ -49,22 +48,11 @@ public sealed class PredictBatchImageHandler(
         }
     }
 
-    /// <summary>
-    /// The effective location by <see cref="ImageLocationResolver"/> (explicit fields win, EXIF GPS fills the
-    /// coordinates, country derived from them offline). Where no country locator is registered (that resolver needs
-    /// one) the coordinates still come from EXIF, admin1 is derived as SpeciesNet does, and no country is derived.
-    /// </summary>
+    /// <summary>The effective location: explicit fields win, EXIF GPS fills the coordinates, country derived offline.</summary>
     private (GeoLocation Location, string Source) ResolveLocation(GeoLocation requested, ImageMetadata metadata)
     {
-        if (imageLocationResolver is not null)
-        {
-            var resolved = imageLocationResolver.Resolve(requested, metadata);
-            return (resolved.Location, resolved.Source.ToWire());
-        }
-        var fromRequest = requested.Country is not null || requested.Admin1Region is not null || requested.Latitude is not null;
-        var fromExif = requested.Latitude is null && metadata.Latitude is not null && metadata.Longitude is not null;
-        var location = fromExif ? requested with { Latitude = metadata.Latitude, Longitude = metadata.Longitude } : requested;
-        return (locationResolver.Resolve(location), fromRequest ? LocationSources.Request : fromExif ? LocationSources.Exif : LocationSources.None);
+        var resolved = locationResolver.Resolve(requested, metadata);
+        return (resolved.Location, resolved.Source.ToWire());
     }
 
     /// <summary>Why the file cannot be an image, from its length and magic bytes; null when it may be one.</summary>

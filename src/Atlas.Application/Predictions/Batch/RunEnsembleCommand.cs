@@ -92,7 +92,7 @@ public sealed class RunEnsembleValidator : AbstractValidator<RunEnsembleCommand>
 }
 
 /// <summary>Applies the overrides, resolves each location (admin1 as SpeciesNet derives it), and combines each instance.</summary>
-public sealed class RunEnsembleHandler(ISpeciesClassifier classifier, LocationResolver locationResolver, ImageLocationResolver? imageLocationResolver = null)
+public sealed class RunEnsembleHandler(ISpeciesClassifier classifier, ImageLocationResolver locationResolver)
     : ICommandHandler<RunEnsembleCommand, RunEnsembleResult>
 {
     public ValueTask<RunEnsembleResult> Handle(RunEnsembleCommand command, CancellationToken cancellationToken)
@@ -113,15 +113,10 @@ public sealed class RunEnsembleHandler(ISpeciesClassifier classifier, LocationRe
         return ValueTask.FromResult(new RunEnsembleResult(format, results));
     }
 
-    /// <summary>As for uploads (country derived from coordinates when a country locator is registered), without EXIF.</summary>
+    /// <summary>As for uploads (country derived from the coordinates when not given), without EXIF.</summary>
     private (GeoLocation Location, string Source) Resolve(GeoLocation requested)
     {
-        if (imageLocationResolver is not null)
-        {
-            var resolved = imageLocationResolver.Resolve(requested, ImageMetadata.None);
-            return (resolved.Location, resolved.Source.ToWire());
-        }
-        var given = requested.Country is not null || requested.Latitude is not null;
-        return (locationResolver.Resolve(requested), given ? LocationSources.Request : LocationSources.None);
+        var resolved = locationResolver.Resolve(requested, ImageMetadata.None);
+        return (resolved.Location, resolved.Source.ToWire());
     }
 }
