@@ -3,7 +3,7 @@
 # service.log). Takes about 3-5 minutes on 2 cores. Not part of CI.
 #
 #   bench/run.sh                          # all sections, CPU
-#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http
+#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch
 #   ATLAS_EXECUTION_PROVIDER=cuda bench/run.sh   # on a GPU host with the CUDA 13 + cuDNN 9 libraries
 #
 # Section 3 needs bench/models/out/effnetv2m_2498.onnx; it is exported here when missing and Debian's

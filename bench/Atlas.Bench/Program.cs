@@ -2,7 +2,7 @@ using System.Globalization;
 using Atlas.Bench;
 using Atlas.Infrastructure.Onnx;
 
-// Usage: atlas-bench [--sections stages,engine,classifier,http] [--image PATH] [--labels PATH]
+// Usage: atlas-bench [--sections stages,engine,classifier,http,batch] [--image PATH] [--labels PATH]
 //                    [--effnet PATH] [--api-dll PATH] [--out DIR]
 // Run through bench/run.sh, which builds Release and passes the paths.
 var options = Args.Parse(args);
@@ -71,6 +71,27 @@ if (options.Wants("http"))
     else
     {
         report.Line($"Section 4 skipped: Atlas.Api.dll not found at '{options.ApiDll}' (pass --api-dll; bench/run.sh does).");
+    }
+}
+
+if (options.Wants("batch"))
+{
+    Console.WriteLine("5. HTTP /v1/predictions batch memory");
+    if (options.ApiDll is not null && File.Exists(options.ApiDll))
+    {
+        Directory.CreateDirectory(options.Out);
+        try
+        {
+            await BatchBenchmark.RunAsync(jpeg, options.ApiDll, Path.Combine(options.Out, "service-batch.log"), report, [20, 100, 200, 400]).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or TaskCanceledException)
+        {
+            report.Line($"Section 5 failed: {ex.Message}");
+        }
+    }
+    else
+    {
+        report.Line($"Section 5 skipped: Atlas.Api.dll not found at '{options.ApiDll}' (pass --api-dll; bench/run.sh does).");
     }
 }
 

@@ -37,6 +37,7 @@ public static class DependencyInjection
             .BindConfiguration(BodyIntakeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<BatchIntake>();
         services.AddAtlasProblemDetails();
         return services;
     }

@@ -29,6 +29,10 @@ public static class DependencyInjection
             .BindConfiguration(UploadOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<Predictions.Batch.BatchOptions>()
+            .BindConfiguration(Predictions.Batch.BatchOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<IHealthContributor, ModelHealthContributor>();
         services.AddSingleton<LocationResolver>();
         services.AddSingleton<ImageLocationResolver>();

@@ -56,6 +56,8 @@ public static class CoreSettings
         Long("MultiImageIntake:MaxRequestBytes", 1, 1L << 31);
         Number("Intake:OversizeDrainFactor", 0, 64);
         Number("Intake:DrainSeconds", 0.1, 600);
+        Int("Batch:MaxImages", 1, 100_000);
+        Long("Batch:MaxRequestBytes", 1, long.MaxValue);
 
         var baseUrl = read.Text("Gemini:BaseUrl");
         if (baseUrl is not null && !(Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))

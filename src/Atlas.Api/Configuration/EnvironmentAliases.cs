@@ -17,6 +17,8 @@ public static class EnvironmentAliases
         ["MAX_UPLOAD_BYTES"] = "Uploads:MaxFileBytes",
         ["MAX_IMAGE_PIXELS"] = "Uploads:MaxImagePixels",
         ["OVERSIZE_DRAIN_FACTOR"] = "Intake:OversizeDrainFactor",
+        ["BATCH_MAX_IMAGES"] = "Batch:MaxImages",
+        ["BATCH_MAX_REQUEST_BYTES"] = "Batch:MaxRequestBytes",
         ["GOOGLE_API_KEY"] = "Gemini:ApiKey",
         ["GEMINI_MODEL"] = "Gemini:Model",
         ["GEMINI_BASE_URL"] = "Gemini:BaseUrl",

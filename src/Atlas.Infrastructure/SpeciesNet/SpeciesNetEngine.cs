@@ -25,6 +25,9 @@ public sealed class SpeciesNetEngine : IDisposable
     /// <summary>SpeciesNet reports the classifier's top 5.</summary>
     public const int TopK = 5;
 
+    /// <summary>Most box crops sent to a dynamic-batch classifier in one run (SpeciesNet's classifier batch is 8).</summary>
+    public const int MaxBoxBatch = 8;
+
     private readonly ModelBundle _bundle;
     private readonly OnnxModelSession _detectorSession;
     private readonly OnnxModelSession _classifierSession;
@@ -109,8 +112,17 @@ public sealed class SpeciesNetEngine : IDisposable
     }
 
     /// <summary>Runs SpeciesNet on one encoded image.</summary>
-    public SpeciesNetPrediction Predict(ReadOnlySpan<byte> encoded, GeoLocation location, CancellationToken cancellationToken)
+    public SpeciesNetPrediction Predict(ReadOnlySpan<byte> encoded, GeoLocation location, CancellationToken cancellationToken) =>
+        Analyze(encoded, location, AnalysisOptions.Default, cancellationToken).Prediction;
+
+    /// <summary>
+    /// Runs the components <paramref name="options"/> choose on one encoded image (SpeciesNet's run_model modes:
+    /// detector only, classifier only on the whole image, or the full ensemble) and, with
+    /// <see cref="AnalysisOptions.ClassifyAllBoxes"/>, classifies every animal box as well.
+    /// </summary>
+    public ImageAnalysis Analyze(ReadOnlySpan<byte> encoded, GeoLocation location, AnalysisOptions options, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
         using var lease = _usage.Enter();
         var started = Stopwatch.GetTimestamp();
         using var image = _decoder.Decode(encoded);
@@ -119,45 +131,153 @@ public sealed class SpeciesNetEngine : IDisposable
 
         var failures = new List<string>(2);
         IReadOnlyList<DetectionBox>? detections = null;
-        started = Stopwatch.GetTimestamp();
-        try
+        var detectorFailed = false;
+        if (options.Mode != ComponentMode.ClassifierOnly)
         {
-            detections = Detect(image);
+            started = Stopwatch.GetTimestamp();
+            try
+            {
+                detections = Detect(image);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                detectorFailed = true;
+                _logger.LogWarning(ex, "Detector failed on a {Width}x{Height} image", image.Width, image.Height);
+            }
+            _metrics.RecordStage(InferenceStage.Detect, Stopwatch.GetElapsedTime(started));
+            cancellationToken.ThrowIfCancellationRequested();
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogWarning(ex, "Detector failed on a {Width}x{Height} image", image.Width, image.Height);
-        }
-        _metrics.RecordStage(InferenceStage.Detect, Stopwatch.GetElapsedTime(started));
-        cancellationToken.ThrowIfCancellationRequested();
 
         Classifications? classifications = null;
-        started = Stopwatch.GetTimestamp();
-        try
+        var classifierFailed = false;
+        if (options.Mode != ComponentMode.DetectorOnly)
         {
-            classifications = Classify(image, detections);
+            started = Stopwatch.GetTimestamp();
+            try
+            {
+                // Classifier-only runs without boxes, so an always_crop model sees the whole image (as SpeciesNet does).
+                classifications = Classify(image, detections);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                classifierFailed = true;
+                if (ex is EmptyCropException)
+                    _logger.LogInformation("Classifier skipped: {Reason}", ex.Message);
+                else
+                    _logger.LogWarning(ex, "Classifier failed on a {Width}x{Height} image", image.Width, image.Height);
+            }
+            _metrics.RecordStage(InferenceStage.Classify, Stopwatch.GetElapsedTime(started));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            if (ex is EmptyCropException)
-                _logger.LogInformation("Classifier skipped: {Reason}", ex.Message);
-            else
-                _logger.LogWarning(ex, "Classifier failed on a {Width}x{Height} image", image.Width, image.Height);
-        }
-        _metrics.RecordStage(InferenceStage.Classify, Stopwatch.GetElapsedTime(started));
 
-        if (classifications is null) failures.Add(PredictionFailures.Classifier);
-        if (detections is null) failures.Add(PredictionFailures.Detector);
+        if (classifierFailed) failures.Add(PredictionFailures.Classifier);
+        if (detectorFailed) failures.Add(PredictionFailures.Detector);
 
-        if (classifications is null || detections is null)
+        if (options.Mode != ComponentMode.Full || classifications is null || detections is null)
         {
-            return new SpeciesNetPrediction(failures, location, classifications, detections, null, null, null, _bundle.Version);
+            return new ImageAnalysis(
+                new SpeciesNetPrediction(failures, location, classifications, detections, null, null, null, _bundle.Version),
+                image.Width, image.Height, null);
         }
 
         started = Stopwatch.GetTimestamp();
         var result = _ensemble.Combine(classifications, detections, location.Country, location.Admin1Region);
         _metrics.RecordStage(InferenceStage.Ensemble, Stopwatch.GetElapsedTime(started));
+        var prediction = new SpeciesNetPrediction(failures, location, classifications, detections, result.Prediction, result.Score, result.Source, _bundle.Version);
+
+        IReadOnlyList<BoxPrediction>? boxes = null;
+        if (options.ClassifyAllBoxes is { } boxOptions)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            boxes = ClassifyBoxes(image, detections, location, boxOptions, cancellationToken);
+        }
+        return new ImageAnalysis(prediction, image.Width, image.Height, boxes);
+    }
+
+    /// <summary>Ensemble-only mode: the rules of spec 4 on precomputed outputs; a missing output is a failure.</summary>
+    public SpeciesNetPrediction Combine(Classifications? classifications, IReadOnlyList<DetectionBox>? detections, GeoLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var failures = new List<string>(2);
+        if (classifications is null) failures.Add(PredictionFailures.Classifier);
+        if (detections is null) failures.Add(PredictionFailures.Detector);
+        if (classifications is null || detections is null)
+        {
+            return new SpeciesNetPrediction(failures, location, classifications, detections, null, null, null, _bundle.Version);
+        }
+        var started = Stopwatch.GetTimestamp();
+        var result = _ensemble.Combine(classifications, detections, location.Country, location.Admin1Region);
+        _metrics.RecordStage(InferenceStage.Ensemble, Stopwatch.GetElapsedTime(started));
         return new SpeciesNetPrediction(failures, location, classifications, detections, result.Prediction, result.Score, result.Source, _bundle.Version);
+    }
+
+    /// <summary>
+    /// classify_all_boxes (cameratrapai PR #73): crops every animal box at or above the minimum confidence, runs the
+    /// classifier on the crops in batches, runs the rule chain once per box (with that box as the only detection),
+    /// and returns the best <see cref="BoxClassificationOptions.MaxClassifications"/> by score (ties keep box order).
+    /// A box whose crop is empty is skipped.
+    /// </summary>
+    private List<BoxPrediction> ClassifyBoxes(RgbImage image, IReadOnlyList<DetectionBox> detections, GeoLocation location, BoxClassificationOptions options, CancellationToken cancellationToken)
+    {
+        var boxes = new List<(DetectionBox Box, CropRegion Region)>();
+        foreach (var detection in detections)
+        {
+            if (detection.Label != "animal" || detection.Conf < options.MinConfidence) continue;
+            var region = ClassifierPreprocessor.CropForDetection(image.Width, image.Height, detection.Bbox);
+            if (region.Width <= 0 || region.Height <= 0) continue;
+            boxes.Add((detection, region));
+        }
+        var answers = new List<BoxPrediction>(boxes.Count);
+        if (boxes.Count == 0) return answers;
+
+        var started = Stopwatch.GetTimestamp();
+        var batch = _classifier.Contract.FixedBatchSize ?? Math.Min(MaxBoxBatch, boxes.Count);
+        var buffer = ArrayPool<float>.Shared.Rent(batch * ClassifierPreprocessor.TensorLength);
+        try
+        {
+            for (var first = 0; first < boxes.Count; first += batch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(batch, boxes.Count - first);
+                var runBatch = _classifier.Contract.FixedBatchSize ?? count;
+                var length = runBatch * ClassifierPreprocessor.TensorLength;
+                Array.Clear(buffer, 0, length);
+                for (var i = 0; i < count; i++)
+                {
+                    try
+                    {
+                        ClassifierPreprocessor.ToTensor(image, boxes[first + i].Region, buffer.AsSpan(i * ClassifierPreprocessor.TensorLength, ClassifierPreprocessor.TensorLength));
+                    }
+                    catch (EmptyCropException)
+                    {
+                        // Stays zeros; its answer is dropped below.
+                        boxes[first + i] = (boxes[first + i].Box, default);
+                    }
+                }
+                var tops = _classifier.RunTopK(buffer.AsMemory(0, length), runBatch, Math.Min(TopK, _labels.Length));
+                for (var i = 0; i < count; i++)
+                {
+                    var (box, region) = boxes[first + i];
+                    if (region.Width <= 0) continue;
+                    var top = tops[i];
+                    var classes = new string[top.Indices.Length];
+                    var scores = new double[top.Indices.Length];
+                    for (var j = 0; j < classes.Length; j++)
+                    {
+                        classes[j] = _labels[top.Indices[j]];
+                        scores[j] = top.Scores[j];
+                    }
+                    var result = _ensemble.Combine(new Classifications(classes, scores), [box], location.Country, location.Admin1Region);
+                    answers.Add(new BoxPrediction(result.Prediction, result.Score, result.Source, box.Bbox));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+        _metrics.RecordStage(InferenceStage.Classify, Stopwatch.GetElapsedTime(started));
+        // A stable sort: equal scores keep the detector's order.
+        return [.. answers.OrderByDescending(a => a.PredictionScore).Take(options.MaxClassifications)];
     }
 
     private IReadOnlyList<DetectionBox> Detect(RgbImage image)

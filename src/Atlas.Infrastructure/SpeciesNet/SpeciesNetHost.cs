@@ -89,6 +89,40 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
 
     public ValueTask<SpeciesNetPrediction> PredictAsync(ReadOnlyMemory<byte> image, GeoLocation location, CancellationToken cancellationToken)
     {
+        var engine = ReadyEngine();
+        try
+        {
+            return ValueTask.FromResult(engine.Predict(image.Span, location, cancellationToken));
+        }
+        catch (ObjectDisposedException ex)
+        {
+            throw ShuttingDown(ex);
+        }
+    }
+
+    public ValueTask<ImageAnalysis> AnalyzeAsync(ReadOnlyMemory<byte> image, GeoLocation location, AnalysisOptions options, CancellationToken cancellationToken)
+    {
+        var engine = ReadyEngine();
+        try
+        {
+            return ValueTask.FromResult(engine.Analyze(image.Span, location, options, cancellationToken));
+        }
+        catch (ObjectDisposedException ex)
+        {
+            throw ShuttingDown(ex);
+        }
+    }
+
+    /// <summary>Needs only the loaded bundle (taxonomy, geofence), not warm models.</summary>
+    public SpeciesNetPrediction Combine(Classifications? classifications, IReadOnlyList<Atlas.Domain.SpeciesNet.Detection>? detections, GeoLocation location)
+    {
+        var engine = _engine ?? throw new ServiceUnavailableException(
+            $"The SpeciesNet model is not ready: {_status.Detail ?? "still loading"}", TimeSpan.FromSeconds(5));
+        return engine.Combine(classifications, detections, location);
+    }
+
+    private SpeciesNetEngine ReadyEngine()
+    {
         var engine = _engine;
         var status = _status;
         if (engine is null || !status.Ready)
@@ -96,16 +130,11 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
             throw new ServiceUnavailableException(
                 $"The SpeciesNet model is not ready: {status.Detail ?? "still loading"}", TimeSpan.FromSeconds(5));
         }
-
-        try
-        {
-            return ValueTask.FromResult(engine.Predict(image.Span, location, cancellationToken));
-        }
-        catch (ObjectDisposedException ex)
-        {
-            throw new ServiceUnavailableException("The service is shutting down; send the image again.", TimeSpan.FromSeconds(5), ex);
-        }
+        return engine;
     }
+
+    private static ServiceUnavailableException ShuttingDown(Exception inner) =>
+        new("The service is shutting down; send the image again.", TimeSpan.FromSeconds(5), inner);
 
     private ModelBundle LoadBundle()
     {
