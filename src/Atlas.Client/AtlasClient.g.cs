@@ -117,6 +117,65 @@ namespace Atlas.Client
         /// <exception cref="AtlasApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UploadFileResponse> UploadFileAsync(FileParameter file = null, string? country = null, string? admin1Region = null, double? latitude = null, double? longitude = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// SpeciesNet's ensemble-only mode: re-run the rules on precomputed classifications and detections.
+        /// </summary>
+        /// <remarks>
+        /// JSON body: {"predictions": [{"filepath", "country"?, "admin1_region"?, "latitude"?, "longitude"?,
+        /// <br/>"classifications": {"classes", "scores"}, "detections": [{"category","label","conf","bbox"}]}], "country"?,
+        /// <br/>"admin1_region"?} (instances is accepted for predictions; top-level country/admin1 override every
+        /// <br/>instance). ?format= speciesnet (default) | megadetector | csv.
+        /// </remarks>
+        /// <returns>One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<object> RunEnsembleAsync(EnsembleRequest body, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Run SpeciesNet on many images in one multipart request.
+        /// </summary>
+        /// <remarks>
+        /// Multipart form, text fields first: format (speciesnet | megadetector | csv), mode (full | detector |
+        /// <br/>classifier), classify_all_boxes, max_classifications, min_box_confidence, default
+        /// <br/>country, admin1_region, latitude, longitude, and metadata (JSON object keyed by
+        /// <br/>file name with per-image location fields); then one file part per image. A bad image gets a failures entry;
+        /// <br/>results keep input order. Streams image by image; limits Batch:MaxImages and Batch:MaxRequestBytes answer 413.
+        /// </remarks>
+        /// <param name="format">Output format.</param>
+        /// <param name="mode">Component mode, as SpeciesNet's run_model: full (detector + classifier + ensemble), detector only, classifier only.</param>
+        /// <param name="country">Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).</param>
+        /// <param name="admin1Region">Request-wide first-level region (e.g. a US state); needs country.</param>
+        /// <param name="latitude">Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.</param>
+        /// <param name="longitude">Request-wide longitude in decimal degrees.</param>
+        /// <param name="metadata">JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.</param>
+        /// <param name="classifyAllBoxes">Classify every animal box and add per-box predictions (detection_predictions); mode=full only.</param>
+        /// <param name="maxClassifications">With classify_all_boxes: the most per-box predictions kept.</param>
+        /// <param name="minBoxConfidence">With classify_all_boxes: the least detector confidence of a box to classify.</param>
+        /// <param name="files">The images, one file part each (after every text field); the file name becomes filepath. At most BATCH_MAX_IMAGES images and BATCH_MAX_REQUEST_BYTES in all.</param>
+        /// <returns>One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<object> PredictBatchAsync(Format? format = null, Mode? mode = null, string? country = null, string? admin1Region = null, double? latitude = null, double? longitude = null, string? metadata = null, bool? classifyAllBoxes = null, int? maxClassifications = null, double? minBoxConfidence = null, System.Collections.Generic.IEnumerable<FileParameter> files = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Run SpeciesNet on one image and return it as a JPEG with the detections drawn.
+        /// </summary>
+        /// <remarks>
+        /// Multipart form: the fields of /uploadfile/ (file, optional country, admin1_region,
+        /// <br/>latitude, longitude; without them the image's EXIF GPS position is used) plus blur_people
+        /// <br/>(true blurs human and vehicle boxes), min_conf (0..1, default 0.2), quality (JPEG 1..100,
+        /// <br/>default 85) and max_size (longest side in pixels, 16..8192). The image is EXIF-oriented (upright).
+        /// </remarks>
+        /// <param name="file">The image: JPEG, PNG, WebP, GIF, BMP or TIFF (at most MAX_UPLOAD_BYTES, 5 MB by default).</param>
+        /// <param name="country">ISO 3166-1 alpha-3 country code where the image was taken (any case); enables SpeciesNet's geofencing.</param>
+        /// <param name="admin1Region">First-level region code, e.g. a US state such as NY; needs country.</param>
+        /// <param name="latitude">Latitude in decimal degrees (WGS 84); send together with longitude.</param>
+        /// <param name="longitude">Longitude in decimal degrees (WGS 84); send together with latitude.</param>
+        /// <returns>The image (JPEG), EXIF orientation applied, with the boxes, labels and scores drawn.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<FileResponse> RenderImageAsync(bool? blurPeople = null, double? minConf = null, int? quality = null, int? maxSize = null, FileParameter file = null, string? country = null, string? admin1Region = null, double? latitude = null, double? longitude = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -1149,6 +1208,657 @@ namespace Atlas.Client
             }
         }
 
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// SpeciesNet's ensemble-only mode: re-run the rules on precomputed classifications and detections.
+        /// </summary>
+        /// <remarks>
+        /// JSON body: {"predictions": [{"filepath", "country"?, "admin1_region"?, "latitude"?, "longitude"?,
+        /// <br/>"classifications": {"classes", "scores"}, "detections": [{"category","label","conf","bbox"}]}], "country"?,
+        /// <br/>"admin1_region"?} (instances is accepted for predictions; top-level country/admin1 override every
+        /// <br/>instance). ?format= speciesnet (default) | megadetector | csv.
+        /// </remarks>
+        /// <returns>One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<object> RunEnsembleAsync(EnsembleRequest body, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/ensemble"
+                    urlBuilder_.Append("v1/ensemble");
+                    urlBuilder_.Append('?');
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<object>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ValidationProblemDetails>("A form field is missing or invalid; \'errors\' names each field.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Run SpeciesNet on many images in one multipart request.
+        /// </summary>
+        /// <remarks>
+        /// Multipart form, text fields first: format (speciesnet | megadetector | csv), mode (full | detector |
+        /// <br/>classifier), classify_all_boxes, max_classifications, min_box_confidence, default
+        /// <br/>country, admin1_region, latitude, longitude, and metadata (JSON object keyed by
+        /// <br/>file name with per-image location fields); then one file part per image. A bad image gets a failures entry;
+        /// <br/>results keep input order. Streams image by image; limits Batch:MaxImages and Batch:MaxRequestBytes answer 413.
+        /// </remarks>
+        /// <param name="format">Output format.</param>
+        /// <param name="mode">Component mode, as SpeciesNet's run_model: full (detector + classifier + ensemble), detector only, classifier only.</param>
+        /// <param name="country">Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).</param>
+        /// <param name="admin1Region">Request-wide first-level region (e.g. a US state); needs country.</param>
+        /// <param name="latitude">Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.</param>
+        /// <param name="longitude">Request-wide longitude in decimal degrees.</param>
+        /// <param name="metadata">JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.</param>
+        /// <param name="classifyAllBoxes">Classify every animal box and add per-box predictions (detection_predictions); mode=full only.</param>
+        /// <param name="maxClassifications">With classify_all_boxes: the most per-box predictions kept.</param>
+        /// <param name="minBoxConfidence">With classify_all_boxes: the least detector confidence of a box to classify.</param>
+        /// <param name="files">The images, one file part each (after every text field); the file name becomes filepath. At most BATCH_MAX_IMAGES images and BATCH_MAX_REQUEST_BYTES in all.</param>
+        /// <returns>One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<object> PredictBatchAsync(Format? format = null, Mode? mode = null, string? country = null, string? admin1Region = null, double? latitude = null, double? longitude = null, string? metadata = null, bool? classifyAllBoxes = null, int? maxClassifications = null, double? minBoxConfidence = null, System.Collections.Generic.IEnumerable<FileParameter> files = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var boundary_ = System.Guid.NewGuid().ToString();
+                    var content_ = new System.Net.Http.MultipartFormDataContent(boundary_);
+                    content_.Headers.Remove("Content-Type");
+                    content_.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + boundary_);
+
+                    if (format != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture)), "format");
+                    }
+
+                    if (mode != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(mode, System.Globalization.CultureInfo.InvariantCulture)), "mode");
+                    }
+
+                    if (country != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(country, System.Globalization.CultureInfo.InvariantCulture)), "country");
+                    }
+
+                    if (admin1Region != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(admin1Region, System.Globalization.CultureInfo.InvariantCulture)), "admin1_region");
+                    }
+
+                    if (latitude != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(latitude, System.Globalization.CultureInfo.InvariantCulture)), "latitude");
+                    }
+
+                    if (longitude != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(longitude, System.Globalization.CultureInfo.InvariantCulture)), "longitude");
+                    }
+
+                    if (metadata != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(metadata, System.Globalization.CultureInfo.InvariantCulture)), "metadata");
+                    }
+
+                    if (classifyAllBoxes != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(classifyAllBoxes, System.Globalization.CultureInfo.InvariantCulture)), "classify_all_boxes");
+                    }
+
+                    if (maxClassifications != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(maxClassifications, System.Globalization.CultureInfo.InvariantCulture)), "max_classifications");
+                    }
+
+                    if (minBoxConfidence != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(minBoxConfidence, System.Globalization.CultureInfo.InvariantCulture)), "min_box_confidence");
+                    }
+
+                    if (files == null)
+                        throw new System.ArgumentNullException("files");
+                    else
+                    {
+                        foreach (var item_ in files)
+                        {
+                            var content_files_ = new System.Net.Http.StreamContent(item_.Data);
+                            if (!string.IsNullOrEmpty(item_.ContentType))
+                                content_files_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(item_.ContentType);
+                            content_.Add(content_files_, "files", item_.FileName ?? "files");
+                        }
+                    }
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/predictions"
+                    urlBuilder_.Append("v1/predictions");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<object>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ValidationProblemDetails>("A form field is missing or invalid; \'errors\' names each field.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The upload is larger than the configured limit.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request is not multipart/form-data, or an image is not of a supported type.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Run SpeciesNet on one image and return it as a JPEG with the detections drawn.
+        /// </summary>
+        /// <remarks>
+        /// Multipart form: the fields of /uploadfile/ (file, optional country, admin1_region,
+        /// <br/>latitude, longitude; without them the image's EXIF GPS position is used) plus blur_people
+        /// <br/>(true blurs human and vehicle boxes), min_conf (0..1, default 0.2), quality (JPEG 1..100,
+        /// <br/>default 85) and max_size (longest side in pixels, 16..8192). The image is EXIF-oriented (upright).
+        /// </remarks>
+        /// <param name="file">The image: JPEG, PNG, WebP, GIF, BMP or TIFF (at most MAX_UPLOAD_BYTES, 5 MB by default).</param>
+        /// <param name="country">ISO 3166-1 alpha-3 country code where the image was taken (any case); enables SpeciesNet's geofencing.</param>
+        /// <param name="admin1Region">First-level region code, e.g. a US state such as NY; needs country.</param>
+        /// <param name="latitude">Latitude in decimal degrees (WGS 84); send together with longitude.</param>
+        /// <param name="longitude">Longitude in decimal degrees (WGS 84); send together with latitude.</param>
+        /// <returns>The image (JPEG), EXIF orientation applied, with the boxes, labels and scores drawn.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<FileResponse> RenderImageAsync(bool? blurPeople = null, double? minConf = null, int? quality = null, int? maxSize = null, FileParameter file = null, string? country = null, string? admin1Region = null, double? latitude = null, double? longitude = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var boundary_ = System.Guid.NewGuid().ToString();
+                    var content_ = new System.Net.Http.MultipartFormDataContent(boundary_);
+                    content_.Headers.Remove("Content-Type");
+                    content_.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + boundary_);
+
+                    if (blurPeople != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(blurPeople, System.Globalization.CultureInfo.InvariantCulture)), "blur_people");
+                    }
+
+                    if (minConf != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(minConf, System.Globalization.CultureInfo.InvariantCulture)), "min_conf");
+                    }
+
+                    if (quality != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(quality, System.Globalization.CultureInfo.InvariantCulture)), "quality");
+                    }
+
+                    if (maxSize != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(maxSize, System.Globalization.CultureInfo.InvariantCulture)), "max_size");
+                    }
+
+                    if (file == null)
+                        throw new System.ArgumentNullException("file");
+                    else
+                    {
+                        var content_file_ = new System.Net.Http.StreamContent(file.Data);
+                        if (!string.IsNullOrEmpty(file.ContentType))
+                            content_file_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(file.ContentType);
+                        content_.Add(content_file_, "file", file.FileName ?? "file");
+                    }
+
+                    if (country != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(country, System.Globalization.CultureInfo.InvariantCulture)), "country");
+                    }
+
+                    if (admin1Region != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(admin1Region, System.Globalization.CultureInfo.InvariantCulture)), "admin1_region");
+                    }
+
+                    if (latitude != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(latitude, System.Globalization.CultureInfo.InvariantCulture)), "latitude");
+                    }
+
+                    if (longitude != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(longitude, System.Globalization.CultureInfo.InvariantCulture)), "longitude");
+                    }
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("image/jpeg"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/render"
+                    urlBuilder_.Append("v1/render");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200 || status_ == 206)
+                        {
+                            var responseStream_ = response_.Content == null ? System.IO.Stream.Null : await ReadAsStreamAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            var fileResponse_ = new FileResponse(status_, headers_, responseStream_, null, response_);
+                            disposeClient_ = false; disposeResponse_ = false; // response and client are disposed by FileResponse
+                            return fileResponse_;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ValidationProblemDetails>("A form field is missing or invalid; \'errors\' names each field.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The upload is larger than the configured limit.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request is not multipart/form-data, or an image is not of a supported type.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 422)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The file has a supported type but cannot be decoded as an image.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
         protected struct ObjectResponseResult<T>
         {
             public ObjectResponseResult(T responseObject, string responseText)
@@ -1276,6 +1986,168 @@ namespace Atlas.Client
             var result = System.Convert.ToString(value, cultureInfo);
             return result == null ? "" : result;
         }
+    }
+
+    /// <summary>
+    /// A ProblemDetails for invalid form fields, with 'errors' keyed by field name.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ValidationProblemDetails : ProblemDetails
+    {
+
+        /// <summary>
+        /// Each invalid field with what to change.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("errors")]
+        public System.Collections.Generic.IReadOnlyDictionary<string, System.Collections.Generic.IReadOnlyList<string>> Errors { get; set; } = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IReadOnlyList<string>>();
+
+    }
+
+    /// <summary>
+    /// RFC 9457 problem details: every error answer of this service has this shape (application/problem+json).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ProblemDetails
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string? Type { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("title")]
+        public string Title { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("status")]
+        public int Status { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("detail")]
+        public string Detail { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("instance")]
+        public string Instance { get; set; } = default!;
+
+        /// <summary>
+        /// W3C trace id of the request; quote it when reporting a problem (it is in the server's logs).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("traceId")]
+        public string TraceId { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// Body of POST /v1/ensemble: SpeciesNet predictions (or instances) JSON.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EnsembleRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("predictions")]
+        public System.Collections.Generic.IReadOnlyList<EnsembleInstanceDto>? Predictions { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("instances")]
+        public System.Collections.Generic.IReadOnlyList<EnsembleInstanceDto>? Instances { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("country")]
+        public string? Country { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("admin1_region")]
+        public string? Admin1Region { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    /// <summary>
+    /// One SpeciesNet entry; other keys of a predictions entry (prediction, model_version…) are ignored.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EnsembleInstanceDto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("filepath")]
+        public string? Filepath { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("country")]
+        public string? Country { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("admin1_region")]
+        public string? Admin1Region { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("latitude")]
+        public double? Latitude { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("longitude")]
+        public double? Longitude { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("classifications")]
+        public ClassificationsDto? Classifications { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("detections")]
+        public System.Collections.Generic.IReadOnlyList<DetectionDto>? Detections { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ClassificationsDto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("classes")]
+        public System.Collections.Generic.IReadOnlyList<string>? Classes { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("scores")]
+        public System.Collections.Generic.IReadOnlyList<double>? Scores { get; set; } = default!;
+
+        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class DetectionDto
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("category")]
+        public string? Category { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("label")]
+        public string? Label { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("conf")]
+        public double? Conf { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("bbox")]
+        public System.Collections.Generic.IReadOnlyList<double>? Bbox { get; set; } = default!;
+
     }
 
     /// <summary>
@@ -1440,60 +2312,6 @@ namespace Atlas.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("usage")]
         public GeminiUsageResponse? Usage { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// A ProblemDetails for invalid form fields, with 'errors' keyed by field name.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ValidationProblemDetails : ProblemDetails
-    {
-
-        /// <summary>
-        /// Each invalid field with what to change.
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("errors")]
-        public System.Collections.Generic.IReadOnlyDictionary<string, System.Collections.Generic.IReadOnlyList<string>> Errors { get; set; } = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IReadOnlyList<string>>();
-
-    }
-
-    /// <summary>
-    /// RFC 9457 problem details: every error answer of this service has this shape (application/problem+json).
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class ProblemDetails
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("type")]
-        public string? Type { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("title")]
-        public string Title { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("status")]
-        public int Status { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("detail")]
-        public string Detail { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("instance")]
-        public string Instance { get; set; } = default!;
-
-        /// <summary>
-        /// W3C trace id of the request; quote it when reporting a problem (it is in the server's logs).
-        /// </summary>
-        [System.Text.Json.Serialization.JsonPropertyName("traceId")]
-        public string TraceId { get; set; } = default!;
-
-        private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
 
     }
 
@@ -1759,6 +2577,39 @@ namespace Atlas.Client
 
     }
 
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum Format
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"speciesnet")]
+        Speciesnet = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"megadetector")]
+        Megadetector = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"csv")]
+        Csv = 2,
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public enum Mode
+    {
+
+        [System.Runtime.Serialization.EnumMember(Value = @"full")]
+        Full = 0,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"ensemble")]
+        Ensemble = 1,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"detector")]
+        Detector = 2,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"classifier")]
+        Classifier = 3,
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class FileParameter
     {
@@ -1786,6 +2637,41 @@ namespace Atlas.Client
         public string? ContentType { get; private set; }
     }
 
+    [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class FileResponse : System.IDisposable
+    {
+        private System.IDisposable? _client;
+        private System.IDisposable? _response;
+
+        public int StatusCode { get; private set; }
+
+        public System.Collections.Generic.IReadOnlyDictionary<string, System.Collections.Generic.IEnumerable<string>> Headers { get; private set; }
+
+        public System.IO.Stream Stream { get; private set; }
+
+        public bool IsPartial
+        {
+            get { return StatusCode == 206; }
+        }
+
+        public FileResponse(int statusCode, System.Collections.Generic.IReadOnlyDictionary<string, System.Collections.Generic.IEnumerable<string>> headers, System.IO.Stream stream, System.IDisposable? client, System.IDisposable? response)
+        {
+            StatusCode = statusCode;
+            Headers = headers;
+            Stream = stream;
+            _client = client;
+            _response = response;
+        }
+
+        public void Dispose()
+        {
+            Stream.Dispose();
+            if (_response != null)
+                _response.Dispose();
+            if (_client != null)
+                _client.Dispose();
+        }
+    }
 
 
     [System.CodeDom.Compiler.GeneratedCode("NSwag", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]

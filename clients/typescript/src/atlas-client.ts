@@ -64,6 +64,45 @@ export interface IAtlasClient {
      * @return Success.
      */
     uploadFile(file: FileParameter | undefined, country: string | null | undefined, admin1_region: string | null | undefined, latitude: number | null | undefined, longitude: number | null | undefined, signal?: AbortSignal): Promise<UploadFileResponse>;
+
+    /**
+     * SpeciesNet's ensemble-only mode: re-run the rules on precomputed classifications and detections.
+     * @param format (optional) 
+     * @return One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).
+     */
+    runEnsemble(format: string | null | undefined, body: EnsembleRequest, signal?: AbortSignal): Promise<any>;
+
+    /**
+     * Run SpeciesNet on many images in one multipart request.
+     * @param format (optional) Output format.
+     * @param mode (optional) Component mode, as SpeciesNet's run_model: full (detector + classifier + ensemble), detector only, classifier only.
+     * @param country (optional) Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).
+     * @param admin1_region (optional) Request-wide first-level region (e.g. a US state); needs country.
+     * @param latitude (optional) Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.
+     * @param longitude (optional) Request-wide longitude in decimal degrees.
+     * @param metadata (optional) JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.
+     * @param classify_all_boxes (optional) Classify every animal box and add per-box predictions (detection_predictions); mode=full only.
+     * @param max_classifications (optional) With classify_all_boxes: the most per-box predictions kept.
+     * @param min_box_confidence (optional) With classify_all_boxes: the least detector confidence of a box to classify.
+     * @param files (optional) The images, one file part each (after every text field); the file name becomes filepath. At most BATCH_MAX_IMAGES images and BATCH_MAX_REQUEST_BYTES in all.
+     * @return One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).
+     */
+    predictBatch(format: Format | null | undefined, mode: Mode | null | undefined, country: string | null | undefined, admin1_region: string | null | undefined, latitude: number | null | undefined, longitude: number | null | undefined, metadata: string | null | undefined, classify_all_boxes: boolean | null | undefined, max_classifications: number | null | undefined, min_box_confidence: number | null | undefined, files: FileParameter[] | undefined, signal?: AbortSignal): Promise<any>;
+
+    /**
+     * Run SpeciesNet on one image and return it as a JPEG with the detections drawn.
+     * @param blur_people (optional) 
+     * @param min_conf (optional) 
+     * @param quality (optional) 
+     * @param max_size (optional) 
+     * @param file (optional) The image: JPEG, PNG, WebP, GIF, BMP or TIFF (at most MAX_UPLOAD_BYTES, 5 MB by default).
+     * @param country (optional) ISO 3166-1 alpha-3 country code where the image was taken (any case); enables SpeciesNet's geofencing.
+     * @param admin1_region (optional) First-level region code, e.g. a US state such as NY; needs country.
+     * @param latitude (optional) Latitude in decimal degrees (WGS 84); send together with longitude.
+     * @param longitude (optional) Longitude in decimal degrees (WGS 84); send together with latitude.
+     * @return The image (JPEG), EXIF orientation applied, with the boxes, labels and scores drawn.
+     */
+    renderImage(blur_people: boolean | null | undefined, min_conf: number | null | undefined, quality: number | null | undefined, max_size: number | null | undefined, file: FileParameter | undefined, country: string | null | undefined, admin1_region: string | null | undefined, latitude: number | null | undefined, longitude: number | null | undefined, signal?: AbortSignal): Promise<FileResponse>;
 }
 
 export class AtlasClient implements IAtlasClient {
@@ -600,6 +639,416 @@ export class AtlasClient implements IAtlasClient {
         }
         return Promise.resolve<UploadFileResponse>(null as any);
     }
+
+    /**
+     * SpeciesNet's ensemble-only mode: re-run the rules on precomputed classifications and detections.
+     * @param format (optional) 
+     * @return One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).
+     */
+    runEnsemble(format: string | null | undefined, body: EnsembleRequest, signal?: AbortSignal): Promise<any> {
+        let url_ = this.baseUrl + "/v1/ensemble?";
+        if (format !== undefined && format !== null)
+            url_ += "format=" + encodeURIComponent("" + format) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRunEnsemble(_response);
+        });
+    }
+
+    protected processRunEnsemble(response: Response): Promise<any> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as any;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ValidationProblemDetails;
+            return throwException("A form field is missing or invalid; \'errors\' names each field.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status, _responseText, _headers, result503);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<any>(null as any);
+    }
+
+    /**
+     * Run SpeciesNet on many images in one multipart request.
+     * @param format (optional) Output format.
+     * @param mode (optional) Component mode, as SpeciesNet's run_model: full (detector + classifier + ensemble), detector only, classifier only.
+     * @param country (optional) Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).
+     * @param admin1_region (optional) Request-wide first-level region (e.g. a US state); needs country.
+     * @param latitude (optional) Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.
+     * @param longitude (optional) Request-wide longitude in decimal degrees.
+     * @param metadata (optional) JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.
+     * @param classify_all_boxes (optional) Classify every animal box and add per-box predictions (detection_predictions); mode=full only.
+     * @param max_classifications (optional) With classify_all_boxes: the most per-box predictions kept.
+     * @param min_box_confidence (optional) With classify_all_boxes: the least detector confidence of a box to classify.
+     * @param files (optional) The images, one file part each (after every text field); the file name becomes filepath. At most BATCH_MAX_IMAGES images and BATCH_MAX_REQUEST_BYTES in all.
+     * @return One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).
+     */
+    predictBatch(format: Format | null | undefined, mode: Mode | null | undefined, country: string | null | undefined, admin1_region: string | null | undefined, latitude: number | null | undefined, longitude: number | null | undefined, metadata: string | null | undefined, classify_all_boxes: boolean | null | undefined, max_classifications: number | null | undefined, min_box_confidence: number | null | undefined, files: FileParameter[] | undefined, signal?: AbortSignal): Promise<any> {
+        let url_ = this.baseUrl + "/v1/predictions";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = new FormData();
+        if (format !== null && format !== undefined)
+            content_.append("format", format.toString());
+        if (mode !== null && mode !== undefined)
+            content_.append("mode", mode.toString());
+        if (country !== null && country !== undefined)
+            content_.append("country", country.toString());
+        if (admin1_region !== null && admin1_region !== undefined)
+            content_.append("admin1_region", admin1_region.toString());
+        if (latitude !== null && latitude !== undefined)
+            content_.append("latitude", latitude.toString());
+        if (longitude !== null && longitude !== undefined)
+            content_.append("longitude", longitude.toString());
+        if (metadata !== null && metadata !== undefined)
+            content_.append("metadata", metadata.toString());
+        if (classify_all_boxes !== null && classify_all_boxes !== undefined)
+            content_.append("classify_all_boxes", classify_all_boxes.toString());
+        if (max_classifications !== null && max_classifications !== undefined)
+            content_.append("max_classifications", max_classifications.toString());
+        if (min_box_confidence !== null && min_box_confidence !== undefined)
+            content_.append("min_box_confidence", min_box_confidence.toString());
+        if (files === null || files === undefined)
+            throw new globalThis.Error("The parameter 'files' cannot be null.");
+        else
+            files.forEach(item_ => content_.append("files", item_.data, item_.fileName ? item_.fileName : "files") );
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processPredictBatch(_response);
+        });
+    }
+
+    protected processPredictBatch(response: Response): Promise<any> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as any;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ValidationProblemDetails;
+            return throwException("A form field is missing or invalid; \'errors\' names each field.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The upload is larger than the configured limit.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request is not multipart/form-data, or an image is not of a supported type.", status, _responseText, _headers, result415);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status, _responseText, _headers, result503);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<any>(null as any);
+    }
+
+    /**
+     * Run SpeciesNet on one image and return it as a JPEG with the detections drawn.
+     * @param blur_people (optional) 
+     * @param min_conf (optional) 
+     * @param quality (optional) 
+     * @param max_size (optional) 
+     * @param file (optional) The image: JPEG, PNG, WebP, GIF, BMP or TIFF (at most MAX_UPLOAD_BYTES, 5 MB by default).
+     * @param country (optional) ISO 3166-1 alpha-3 country code where the image was taken (any case); enables SpeciesNet's geofencing.
+     * @param admin1_region (optional) First-level region code, e.g. a US state such as NY; needs country.
+     * @param latitude (optional) Latitude in decimal degrees (WGS 84); send together with longitude.
+     * @param longitude (optional) Longitude in decimal degrees (WGS 84); send together with latitude.
+     * @return The image (JPEG), EXIF orientation applied, with the boxes, labels and scores drawn.
+     */
+    renderImage(blur_people: boolean | null | undefined, min_conf: number | null | undefined, quality: number | null | undefined, max_size: number | null | undefined, file: FileParameter | undefined, country: string | null | undefined, admin1_region: string | null | undefined, latitude: number | null | undefined, longitude: number | null | undefined, signal?: AbortSignal): Promise<FileResponse> {
+        let url_ = this.baseUrl + "/v1/render";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = new FormData();
+        if (blur_people !== null && blur_people !== undefined)
+            content_.append("blur_people", blur_people.toString());
+        if (min_conf !== null && min_conf !== undefined)
+            content_.append("min_conf", min_conf.toString());
+        if (quality !== null && quality !== undefined)
+            content_.append("quality", quality.toString());
+        if (max_size !== null && max_size !== undefined)
+            content_.append("max_size", max_size.toString());
+        if (file === null || file === undefined)
+            throw new globalThis.Error("The parameter 'file' cannot be null.");
+        else
+            content_.append("file", file.data, file.fileName ? file.fileName : "file");
+        if (country !== null && country !== undefined)
+            content_.append("country", country.toString());
+        if (admin1_region !== null && admin1_region !== undefined)
+            content_.append("admin1_region", admin1_region.toString());
+        if (latitude !== null && latitude !== undefined)
+            content_.append("latitude", latitude.toString());
+        if (longitude !== null && longitude !== undefined)
+            content_.append("longitude", longitude.toString());
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Accept": "image/jpeg"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRenderImage(_response);
+        });
+    }
+
+    protected processRenderImage(response: Response): Promise<FileResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200 || status === 206) {
+            const contentDisposition = response.headers ? response.headers.get("content-disposition") : undefined;
+            let fileNameMatch = contentDisposition ? /filename\*=(?:(\\?['"])(.*?)\1|(?:[^\s]+'.*?')?([^;\n]*))/g.exec(contentDisposition) : undefined;
+            let fileName = fileNameMatch && fileNameMatch.length > 1 ? fileNameMatch[3] || fileNameMatch[2] : undefined;
+            if (fileName) {
+                fileName = decodeURIComponent(fileName);
+            } else {
+                fileNameMatch = contentDisposition ? /filename="?([^"]*?)"?(;|$)/g.exec(contentDisposition) : undefined;
+                fileName = fileNameMatch && fileNameMatch.length > 1 ? fileNameMatch[1] : undefined;
+            }
+            return response.blob().then(blob => { return { fileName: fileName, data: blob, status: status, headers: _headers }; });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ValidationProblemDetails;
+            return throwException("A form field is missing or invalid; \'errors\' names each field.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The upload is larger than the configured limit.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request is not multipart/form-data, or an image is not of a supported type.", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            result422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The file has a supported type but cannot be decoded as an image.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status, _responseText, _headers, result503);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<FileResponse>(null as any);
+    }
+}
+
+/** RFC 9457 problem details: every error answer of this service has this shape (application/problem+json). */
+export interface ProblemDetails {
+    type?: string | null;
+    title: string;
+    status: number;
+    detail: string;
+    instance: string;
+    /** W3C trace id of the request; quote it when reporting a problem (it is in the server's logs). */
+    traceId: string;
+
+    [key: string]: any;
+}
+
+/** A ProblemDetails for invalid form fields, with 'errors' keyed by field name. */
+export interface ValidationProblemDetails extends ProblemDetails {
+    /** Each invalid field with what to change. */
+    errors: { [key: string]: string[]; };
+
+    [key: string]: any;
+}
+
+/** Body of POST /v1/ensemble: SpeciesNet predictions (or instances) JSON. */
+export interface EnsembleRequest {
+    predictions?: EnsembleInstanceDto[] | null;
+    instances?: EnsembleInstanceDto[] | null;
+    country?: string | null;
+    admin1_region?: string | null;
+
+    [key: string]: any;
+}
+
+/** One SpeciesNet entry; other keys of a predictions entry (prediction, model_version…) are ignored. */
+export interface EnsembleInstanceDto {
+    filepath?: string | null;
+    country?: string | null;
+    admin1_region?: string | null;
+    latitude?: number | null;
+    longitude?: number | null;
+    classifications?: ClassificationsDto | null;
+    detections?: DetectionDto[] | null;
+
+    [key: string]: any;
+}
+
+export interface ClassificationsDto {
+    classes?: string[] | null;
+    scores?: number[] | null;
+
+    [key: string]: any;
+}
+
+export interface DetectionDto {
+    category?: string | null;
+    label?: string | null;
+    conf?: number | null;
+    bbox?: number[] | null;
 }
 
 /** Response of POST /gemini/analyze/: the groups, every image's outcome, and call metadata. */
@@ -661,27 +1110,6 @@ export interface GeminiMetadataResponse {
     failed: number;
     latency_ms: number;
     usage: GeminiUsageResponse | null;
-}
-
-/** RFC 9457 problem details: every error answer of this service has this shape (application/problem+json). */
-export interface ProblemDetails {
-    type?: string | null;
-    title: string;
-    status: number;
-    detail: string;
-    instance: string;
-    /** W3C trace id of the request; quote it when reporting a problem (it is in the server's logs). */
-    traceId: string;
-
-    [key: string]: any;
-}
-
-/** A ProblemDetails for invalid form fields, with 'errors' keyed by field name. */
-export interface ValidationProblemDetails extends ProblemDetails {
-    /** Each invalid field with what to change. */
-    errors: { [key: string]: string[]; };
-
-    [key: string]: any;
 }
 
 /** Response of GET /. */
@@ -783,9 +1211,29 @@ export interface LivenessResponse {
     status: string;
 }
 
+export enum Format {
+    Speciesnet = "speciesnet",
+    Megadetector = "megadetector",
+    Csv = "csv",
+}
+
+export enum Mode {
+    Full = "full",
+    Ensemble = "ensemble",
+    Detector = "detector",
+    Classifier = "classifier",
+}
+
 export interface FileParameter {
     data: any;
     fileName: string;
+}
+
+export interface FileResponse {
+    data: Blob;
+    status: number;
+    fileName?: string;
+    headers?: { [name: string]: any };
 }
 
 export class AtlasApiException extends Error {

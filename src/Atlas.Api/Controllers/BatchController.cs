@@ -23,7 +23,7 @@ public sealed class BatchController(ISender sender, BatchIntake intake, ISpecies
     /// file name with per-image location fields); then one file part per image. A bad image gets a <c>failures</c> entry;
     /// results keep input order. Streams image by image; limits Batch:MaxImages and Batch:MaxRequestBytes answer 413.
     /// </remarks>
-    [HttpPost("v1/predictions")]
+    [HttpPost("v1/predictions", Name = "predictBatch")]
     [Consumes("multipart/form-data")]
     [DisableRequestTimeout]
     [ProducesResponseType(StatusCodes.Status200OK)]
@@ -45,7 +45,7 @@ public sealed class BatchController(ISender sender, BatchIntake intake, ISpecies
     /// "admin1_region"?}</c> (<c>instances</c> is accepted for <c>predictions</c>; top-level country/admin1 override every
     /// instance). <c>?format=</c> speciesnet (default) | megadetector | csv.
     /// </remarks>
-    [HttpPost("v1/ensemble")]
+    [HttpPost("v1/ensemble", Name = "runEnsemble")]
     [Consumes("application/json")]
     [ProducesResponseType(StatusCodes.Status200OK)]
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]

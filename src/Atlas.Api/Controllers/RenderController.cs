@@ -25,7 +25,7 @@ public sealed class RenderController(ISender sender) : ControllerBase
     /// (true blurs human and vehicle boxes), <c>min_conf</c> (0..1, default 0.2), <c>quality</c> (JPEG 1..100,
     /// default 85) and <c>max_size</c> (longest side in pixels, 16..8192). The image is EXIF-oriented (upright).
     /// </remarks>
-    [HttpPost("v1/render")]
+    [HttpPost("v1/render", Name = "renderImage")]
     [Consumes("multipart/form-data")]
     [UploadLimit(UploadLimitKind.SingleImage)]
     [RequestTimeout(RoutePolicies.Inference)]

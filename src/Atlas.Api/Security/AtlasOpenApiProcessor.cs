@@ -116,8 +116,15 @@ internal sealed class AtlasOpenApiProcessor : IOperationProcessor
                     schema.RequiredProperties.Add(name);
                     property.IsNullableRaw = false;
                 }
+                else
+                {
+                    // An optional form field may be left out, so generated clients must accept null for it.
+                    property.IsNullableRaw = true;
+                }
             }
         }
+
+        BatchOpenApi.Describe(operation, path);
 
         var problem = Reference<ProblemDetails>(context);
         var responseTypes = (context as AspNetCoreOperationProcessorContext)?.ApiDescription.SupportedResponseTypes ?? [];

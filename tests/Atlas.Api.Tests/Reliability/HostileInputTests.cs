@@ -46,12 +46,12 @@ public sealed class HostileInputTests
     }
 
     [Test]
-    public async Task WholeCorpusFourTimes_ServiceUpAndManagedMemoryLevelsOff()
+    public async Task WholeCorpusSixTimes_ServiceUpAndManagedMemoryLevelsOff()
     {
         var quick = HostileCorpus.All().Where(c => !c.Name.StartsWith("slow", StringComparison.Ordinal)).ToList();
         var before = SettledManagedBytes();
         var rounds = new List<long>();
-        for (var round = 0; round < 4; round++)
+        for (var round = 0; round < 6; round++)
         {
             await RunAsync(quick);
             rounds.Add(SettledManagedBytes());
@@ -62,7 +62,12 @@ public sealed class HostileInputTests
         // Loose on purpose. ArrayPool.Shared keeps the large tensor and pixel buffers it has handed out (per thread and
         // per core) until it trims them, so the heap rises once and then stays level; a per-request leak would keep
         // climbing by the size of what the round uploaded (tens of MB) every round.
-        Assert.That(rounds[^1] - rounds[^2], Is.LessThan(24L * 1024 * 1024), "managed memory still climbing after several rounds (leak?)");
+        // Other fixtures' hosts, the GC's own timing and pool trimming move single rounds by tens of MB on a busy machine,
+        // so the check is that the heap stops climbing in at least one of the rounds after the first two: a leak climbs
+        // in every round.
+        var deltas = Enumerable.Range(2, rounds.Count - 2).Select(i => rounds[i] - rounds[i - 1]).ToList();
+        Assert.That(deltas.Min(), Is.LessThan(12L * 1024 * 1024), "managed memory climbed in every round (leak?): "
+            + string.Join(", ", deltas.Select(d => $"{d / 1048576.0:F1} MiB")));
         Assert.That(rounds[^1] - before, Is.LessThan(384L * 1024 * 1024), "managed memory far above its level before the corpus");
         using var health = await _client.GetAsync(new Uri("/healthz", UriKind.Relative));
         Assert.That(health.StatusCode, Is.EqualTo(HttpStatusCode.OK));
