@@ -59,15 +59,15 @@ internal sealed class CountryIndex
         var tx = BinaryPrimitives.ReadDoubleLittleEndian(data[21..]);
         var ty = BinaryPrimitives.ReadDoubleLittleEndian(data[29..]);
         var pos = 37;
-        var arcs = new Coordinate[(int)ReadVarint(data, ref pos)][];
+        var arcs = new Coordinate[(int)Varint.Read(data, ref pos, "countries.bin")][];
         for (var a = 0; a < arcs.Length; a++)
         {
-            var points = new Coordinate[(int)ReadVarint(data, ref pos)];
+            var points = new Coordinate[(int)Varint.Read(data, ref pos, "countries.bin")];
             long x = 0, y = 0;
             for (var i = 0; i < points.Length; i++)
             {
-                x += ZigZag(ReadVarint(data, ref pos));
-                y += ZigZag(ReadVarint(data, ref pos));
+                x += Varint.ZigZag(Varint.Read(data, ref pos, "countries.bin"));
+                y += Varint.ZigZag(Varint.Read(data, ref pos, "countries.bin"));
                 points[i] = new Coordinate((x * sx) + tx, (y * sy) + ty);
             }
 
@@ -75,24 +75,24 @@ internal sealed class CountryIndex
         }
 
         var countries = new List<(string, List<List<Coordinate[]>>)>();
-        var countryCount = (int)ReadVarint(data, ref pos);
+        var countryCount = (int)Varint.Read(data, ref pos, "countries.bin");
         for (var c = 0; c < countryCount; c++)
         {
             var code = System.Text.Encoding.ASCII.GetString(data.Slice(pos, 3));
             pos += 3;
             var polygons = new List<List<Coordinate[]>>();
-            var polygonCount = (int)ReadVarint(data, ref pos);
+            var polygonCount = (int)Varint.Read(data, ref pos, "countries.bin");
             for (var p = 0; p < polygonCount; p++)
             {
                 var rings = new List<Coordinate[]>();
-                var ringCount = (int)ReadVarint(data, ref pos);
+                var ringCount = (int)Varint.Read(data, ref pos, "countries.bin");
                 for (var r = 0; r < ringCount; r++)
                 {
                     var ring = new List<Coordinate>();
-                    var arcCount = (int)ReadVarint(data, ref pos);
+                    var arcCount = (int)Varint.Read(data, ref pos, "countries.bin");
                     for (var k = 0; k < arcCount; k++)
                     {
-                        var index = ZigZag(ReadVarint(data, ref pos));
+                        var index = Varint.ZigZag(Varint.Read(data, ref pos, "countries.bin"));
                         var arc = index >= 0 ? arcs[index] : arcs[~index].Reverse().ToArray();
                         ring.AddRange(ring.Count == 0 ? arc : arc.Skip(1));
                     }
@@ -224,24 +224,6 @@ internal sealed class CountryIndex
         winds = !result[0].Equals2D(result[^1]);
         return result;
     }
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> data, ref int pos)
-    {
-        ulong value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            var b = data[pos++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidDataException("countries.bin: varint too long.");
-    }
-
-    private static long ZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 
     private sealed record Part(string Code, Polygon Polygon, IndexedPointInAreaLocator Locator);
 

@@ -94,12 +94,12 @@ internal sealed class UsRegionIndex
             var code = System.Text.Encoding.ASCII.GetString(data.Slice(pos, 2));
             pos += 2;
             codes[r] = code == ForeignCode ? null : string.Intern(code);
-            var count = (int)ReadVarint(data, ref pos);
+            var count = (int)Varint.Read(data, ref pos, "us-regions.bin");
             long x = 0, y = 0;
             for (var i = 0; i < count; i++)
             {
-                x += ZigZag(ReadVarint(data, ref pos));
-                y += ZigZag(ReadVarint(data, ref pos));
+                x += Varint.ZigZag(Varint.Read(data, ref pos, "us-regions.bin"));
+                y += Varint.ZigZag(Varint.Read(data, ref pos, "us-regions.bin"));
                 xs.Add(x / 1e5);
                 ys.Add(y / 1e5);
             }
@@ -284,24 +284,6 @@ internal sealed class UsRegionIndex
     private static int CellRow(double lat) => Math.Clamp((int)Math.Floor(lat) + 90, 0, 179);
 
     private static int CellColumn(double lon) => (int)WrapPositive(Math.Floor(lon) + 180);
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> data, ref int pos)
-    {
-        ulong value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            var b = data[pos++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-
-        throw new InvalidDataException("us-regions.bin: varint too long.");
-    }
-
-    private static long ZigZag(ulong v) => (long)(v >> 1) ^ -(long)(v & 1);
 
     /// <summary>Longitude/latitude bounding box; longitudes of antimeridian copies may exceed +-180.</summary>
     private readonly record struct Box(double MinX, double MaxX, double MinY, double MaxY)
