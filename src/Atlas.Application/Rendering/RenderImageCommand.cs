@@ -10,21 +10,16 @@ using Mediator;
 namespace Atlas.Application.Rendering;
 
 /// <summary>Run SpeciesNet on one image and draw the answer onto it (<c>POST /v1/render</c>).</summary>
-public sealed record RenderImageCommand(ImageUpload? Image, GeoLocation Location, RenderOptions Options) : ICommand<RenderImageResult>, IInferenceRequest;
+public sealed record RenderImageCommand(ImageUpload? Image, GeoLocation Location, RenderOptions Options) : ICommand<RenderImageResult>, IInferenceRequest, ISingleImageRequest;
 
 /// <summary>The JPEG, the prediction it shows and where its location came from.</summary>
 public sealed record RenderImageResult(RenderedImage Image, SpeciesNetPrediction SpeciesNet, ResolvedLocation Location);
 
-public sealed class RenderImageValidator : AbstractValidator<RenderImageCommand>
+public sealed class RenderImageValidator : SingleImageValidator<RenderImageCommand>
 {
     public RenderImageValidator(IValidator<ImageUpload> uploadValidator, IValidator<GeoLocation> locationValidator)
+        : base(uploadValidator, locationValidator)
     {
-        RuleFor(c => c.Image)
-            .NotNull()
-            .WithMessage("file is required: send the image as the multipart form field 'file'.")
-            .OverridePropertyName("file")
-            .DependentRules(() => RuleFor(c => c.Image!).SetValidator(uploadValidator).OverridePropertyName(string.Empty));
-        RuleFor(c => c.Location).SetValidator(locationValidator).OverridePropertyName(string.Empty);
         RuleFor(c => c.Options.MinConfidence)
             .InclusiveBetween(0, 1).WithMessage("min_conf must be between 0 and 1.").OverridePropertyName("min_conf");
         RuleFor(c => c.Options.JpegQuality)

@@ -9,23 +9,13 @@ using Mediator;
 namespace Atlas.Application.Predictions.ClassifyImage;
 
 /// <summary>Run SpeciesNet on one uploaded image (<c>POST /uploadfile/</c>).</summary>
-public sealed record ClassifyImageCommand(ImageUpload? Image, GeoLocation Location) : ICommand<ClassifyImageResult>, IInferenceRequest;
+public sealed record ClassifyImageCommand(ImageUpload? Image, GeoLocation Location) : ICommand<ClassifyImageResult>, IInferenceRequest, ISingleImageRequest;
 
 /// <summary>The upload's identity plus the SpeciesNet ensemble's answer.</summary>
 public sealed record ClassifyImageResult(string FileName, long ContentSize, SpeciesNetPrediction SpeciesNet);
 
-public sealed class ClassifyImageValidator : AbstractValidator<ClassifyImageCommand>
-{
-    public ClassifyImageValidator(IValidator<ImageUpload> uploadValidator, IValidator<GeoLocation> locationValidator)
-    {
-        RuleFor(c => c.Image)
-            .NotNull()
-            .WithMessage("file is required: send the image as the multipart form field 'file'.")
-            .OverridePropertyName("file")
-            .DependentRules(() => RuleFor(c => c.Image!).SetValidator(uploadValidator).OverridePropertyName(string.Empty));
-        RuleFor(c => c.Location).SetValidator(locationValidator).OverridePropertyName(string.Empty);
-    }
-}
+public sealed class ClassifyImageValidator(IValidator<ImageUpload> uploadValidator, IValidator<GeoLocation> locationValidator)
+    : SingleImageValidator<ClassifyImageCommand>(uploadValidator, locationValidator);
 
 /// <summary>
 /// Normalises the location (upper-case codes; admin1 derived from lat/lon for the USA as SpeciesNet does) and runs
