@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 
 namespace Atlas.Bench;
 
@@ -21,54 +20,24 @@ internal static class HttpBenchmark
     public static async Task<List<Measurement>> RunAsync(byte[] jpeg, string apiDll, string logPath, Report report)
     {
         var results = new List<Measurement>();
-        apiDll = Path.GetFullPath(apiDll);
-        var port = FreePort();
-        var baseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
-        var start = new ProcessStartInfo("dotnet", [apiDll])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(apiDll)!,
-        };
-        start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString();
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment.Remove("SPECIESNET_MODEL_DIR");
-        start.Environment["ATLAS_EXECUTION_PROVIDER"] = Environment.GetEnvironmentVariable("ATLAS_EXECUTION_PROVIDER") ?? "cpu";
+        await using var host = ServiceProcess.Start(apiDll, logPath, appendLog: false);
+        var service = host.Process;
+        using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var startup = Stopwatch.StartNew();
+        await host.WaitReadyAsync(client).ConfigureAwait(false);
+        var idle = ProcessMemory.Read(service.Id);
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"Service (Release, demo bundle, {host.Provider}) ready in {startup.Elapsed.TotalSeconds:0.0} s; idle after warm-up: {idle}."));
 
-        using var log = new StreamWriter(logPath) { AutoFlush = true };
-        using var service = Process.Start(start) ?? throw new InvalidOperationException("could not start the service");
-        service.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        service.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        service.BeginOutputReadLine();
-        service.BeginErrorReadLine();
-        try
-        {
-            using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
-            var startup = Stopwatch.StartNew();
-            await WaitReadyAsync(client, service).ConfigureAwait(false);
-            var idle = ProcessMemory.Read(service.Id);
-            report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"Service (Release, demo bundle, {start.Environment["ATLAS_EXECUTION_PROVIDER"]}) ready in {startup.Elapsed.TotalSeconds:0.0} s; idle after warm-up: {idle}."));
-
-            // Cold: the first requests after start-up, while the JIT's tiered compilation is still busy.
-            results.Add(await PhaseAsync(client, service, jpeg, "1 client, cold (first requests after start)", 1, 30, warmup: 0).ConfigureAwait(false));
-            var warm = Stopwatch.StartNew();
-            var warmCpu = ThreadCpu.ReadMilliseconds(service.Id);
-            var warmup = await DriveAsync(client, service, jpeg, "warm-up", 2, WarmupRequests, TimeSpan.FromSeconds(60), 0).ConfigureAwait(false);
-            report.Line(string.Create(CultureInfo.InvariantCulture,
-                $"HTTP warm-up: {warmup.Iterations} more requests (2 clients, at most {WarmupRequests} or 60 s) in {warm.Elapsed.TotalSeconds:0} s; service CPU ms per request by thread: {ThreadCpu.PerCall(warmCpu, ThreadCpu.ReadMilliseconds(service.Id), warmup.Iterations)}."));
-            results.Add(await PhaseAsync(client, service, jpeg, "1 client, warm", 1, 40, warmup: 0).ConfigureAwait(false));
-            results.Add(await PhaseAsync(client, service, jpeg, "4 concurrent clients, warm", 4, 80, warmup: 0).ConfigureAwait(false));
-        }
-        finally
-        {
-            if (!service.HasExited)
-            {
-                service.Kill(entireProcessTree: true);
-                await service.WaitForExitAsync().ConfigureAwait(false);
-            }
-        }
+        // Cold: the first requests after start-up, while the JIT's tiered compilation is still busy.
+        results.Add(await PhaseAsync(client, service, jpeg, "1 client, cold (first requests after start)", 1, 30, warmup: 0).ConfigureAwait(false));
+        var warm = Stopwatch.StartNew();
+        var warmCpu = ThreadCpu.ReadMilliseconds(service.Id);
+        var warmup = await DriveAsync(client, service, jpeg, "warm-up", 2, WarmupRequests, TimeSpan.FromSeconds(60), 0).ConfigureAwait(false);
+        report.Line(string.Create(CultureInfo.InvariantCulture,
+            $"HTTP warm-up: {warmup.Iterations} more requests (2 clients, at most {WarmupRequests} or 60 s) in {warm.Elapsed.TotalSeconds:0} s; service CPU ms per request by thread: {ThreadCpu.PerCall(warmCpu, ThreadCpu.ReadMilliseconds(service.Id), warmup.Iterations)}."));
+        results.Add(await PhaseAsync(client, service, jpeg, "1 client, warm", 1, 40, warmup: 0).ConfigureAwait(false));
+        results.Add(await PhaseAsync(client, service, jpeg, "4 concurrent clients, warm", 4, 80, warmup: 0).ConfigureAwait(false));
 
         return results;
     }
@@ -119,34 +88,5 @@ internal static class HttpBenchmark
         using var response = await client.PostAsync(new Uri("uploadfile/", UriKind.Relative), form).ConfigureAwait(false);
         await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
         return response.StatusCode;
-    }
-
-    private static async Task WaitReadyAsync(HttpClient client, Process service)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            if (service.HasExited) throw new InvalidOperationException($"the service exited with code {service.ExitCode} before it was ready (see the service log)");
-            try
-            {
-                using var response = await client.GetAsync(new Uri("healthz", UriKind.Relative)).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(250).ConfigureAwait(false);
-        }
-
-        throw new TimeoutException("the service was not ready (GET /healthz 200) within 90 s");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
