@@ -304,6 +304,37 @@ public sealed class BatchPredictionsTests
     }
 
     [Test]
+    public async Task ClassifyAllBoxes_MegaDetectorFormat_EachBoxCarriesItsOwnClass()
+    {
+        // Red and orange squares: boxes whose own predictions differ from each other.
+        var picture = TestPictures.WithRect(512, 384, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(64, 64, 128, 128));
+        using var snForm = Form([("a.png", picture, "image/png")], ("classify_all_boxes", "true"), ("max_classifications", "10"));
+        var (_, snBody, _) = await PostAsync(snForm);
+        using var mdForm = Form([("a.png", picture, "image/png")], ("classify_all_boxes", "true"), ("max_classifications", "10"), ("format", "megadetector"));
+        var (status, body, _) = await PostAsync(mdForm);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body);
+        using var md = JsonDocument.Parse(body);
+        using var sn = JsonDocument.Parse(snBody);
+        Assert.That(FormatValidators.MegaDetector(md.RootElement), Is.Empty, body);
+        var perBox = sn.RootElement.GetProperty("predictions")[0].GetProperty("detection_predictions").EnumerateArray()
+            .ToDictionary(b => string.Join(",", b.GetProperty("bbox").EnumerateArray().Select(v => v.GetDouble())), b => (Label: b.GetProperty("prediction").GetString()!, Score: b.GetProperty("prediction_score").GetDouble()));
+        Assert.That(perBox, Is.Not.Empty);
+        var descriptions = md.RootElement.GetProperty("classification_category_descriptions");
+        var matched = 0;
+        foreach (var detection in md.RootElement.GetProperty("images")[0].GetProperty("detections").EnumerateArray())
+        {
+            var key = string.Join(",", detection.GetProperty("bbox").EnumerateArray().Select(v => v.GetDouble()));
+            if (!perBox.TryGetValue(key, out var own)) continue;
+            var classification = detection.GetProperty("classifications")[0];
+            Assert.That(descriptions.GetProperty(classification[0].GetString()!).GetString(), Is.EqualTo(own.Label), key);
+            Assert.That(classification[1].GetDouble(), Is.EqualTo(own.Score), key);
+            matched++;
+        }
+        Assert.That(matched, Is.EqualTo(perBox.Count), "every per-box prediction appears on its detection");
+    }
+
+    [Test]
     public async Task ClassifyAllBoxes_ManyBoxes_CutToMaxClassifications()
     {
         // A solid red picture: one animal box per 64x64 cell (12 here), classified in batches.

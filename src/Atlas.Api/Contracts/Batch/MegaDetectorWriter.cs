@@ -12,7 +12,9 @@ namespace Atlas.Api.Contracts.Batch;
 /// <c>failure</c> string (Python's <c>str()</c> of its failures list) and <c>detections: null</c>; every other image
 /// has <c>detections</c> (possibly empty), each carrying <c>[[class_id, score]]</c> of the image's prediction (or
 /// classifier top-1), human for any <c>hominidae;homo</c> class; a non-blank image without boxes gets one whole-image
-/// box of category <c>unknown</c>. Category names are never blank.
+/// box of category <c>unknown</c>. Category names are never blank. With <c>classify_all_boxes</c>, a detection that has
+/// its own per-box prediction carries that class and score instead of the image's (MegaDetector's format has a
+/// classification list per detection for exactly this); detections without one keep the image-level class.
 /// </summary>
 public static class MegaDetectorWriter
 {
@@ -37,6 +39,16 @@ public static class MegaDetectorWriter
         var classIds = new Dictionary<string, string>(StringComparer.Ordinal);
         var classOrder = new List<string>();
         var entries = new List<(string File, BatchImageResult Result, string? ClassId, double Score)>();
+        string ClassIdOf(string label)
+        {
+            if (!classIds.TryGetValue(label, out var id))
+            {
+                id = classIds.Count.ToString(CultureInfo.InvariantCulture);
+                classIds[label] = id;
+                classOrder.Add(label);
+            }
+            return id;
+        }
         foreach (var (r, file, _) in images)
         {
             var p = r.Prediction;
@@ -45,20 +57,19 @@ public static class MegaDetectorWriter
                 entries.Add((file, r, null, 0));
                 continue;
             }
-            var (label, score) = AssignedClass(p);
+            var (label, score) = AssignedClass(p.Prediction, p.PredictionScore, p.Classifications);
             string? classId = null;
             if (label is not null)
             {
-                if (!classIds.TryGetValue(label, out classId))
-                {
-                    classId = classIds.Count.ToString(CultureInfo.InvariantCulture);
-                    classIds[label] = classId;
-                    classOrder.Add(label);
-                }
+                classId = ClassIdOf(label);
                 if (label != SpecialLabels.Blank && (p.Detections is null || p.Detections.Count == 0))
                 {
                     unknownCategory ??= ((detectionCategories.Count == 0 ? 3 : detectionCategories.Keys.Max()) + 1).ToString(CultureInfo.InvariantCulture);
                 }
+            }
+            foreach (var box in r.BoxPredictions ?? [])
+            {
+                ClassIdOf(HumanOr(box.Prediction));
             }
             entries.Add((file, r, classId, score));
         }
@@ -99,7 +110,14 @@ public static class MegaDetectorWriter
             }
             json.WriteStartArray("detections");
             var detections = p.Detections ?? [];
-            foreach (var d in detections) WriteDetection(json, d.Category, d.Conf, d.Bbox, classId, score);
+            foreach (var d in detections)
+            {
+                var own = r.BoxPredictions?.FirstOrDefault(b => b.Bbox.SequenceEqual(d.Bbox));
+                if (own is not null)
+                    WriteDetection(json, d.Category, d.Conf, d.Bbox, classIds[HumanOr(own.Prediction)], own.PredictionScore);
+                else
+                    WriteDetection(json, d.Category, d.Conf, d.Bbox, classId, score);
+            }
             if (detections.Count == 0 && classId is not null && unknownCategory is not null && classOrder[int.Parse(classId, CultureInfo.InvariantCulture)] != SpecialLabels.Blank)
             {
                 WriteDetection(json, unknownCategory, score, [0.0, 0.0, 1.0, 1.0], classId, score);
@@ -130,24 +148,18 @@ public static class MegaDetectorWriter
     }
 
     /// <summary>The prediction, else the classifier's top-1; any Homo class becomes human (speciesnet_to_md default).</summary>
-    private static (string? Label, double Score) AssignedClass(SpeciesNetPrediction p)
+    private static (string? Label, double Score) AssignedClass(string? prediction, double? predictionScore, Classifications? classifications)
     {
-        string? label = null;
-        double score = 0;
-        if (p.Prediction is not null)
-        {
-            (label, score) = (p.Prediction, p.PredictionScore ?? 0);
-        }
-        else if (p.Classifications is { Classes.Count: > 0 } c)
-        {
-            (label, score) = (c.Classes[0], c.Scores[0]);
-        }
-        if (label is not null && (label.Contains("hominidae;homo", StringComparison.Ordinal) || label.Contains("homo species", StringComparison.Ordinal)))
-        {
-            label = SpecialLabels.Human;
-        }
-        return (label, score);
+        if (prediction is not null) return (HumanOr(prediction), predictionScore ?? 0);
+        if (classifications is { Classes.Count: > 0 } c) return (HumanOr(c.Classes[0]), c.Scores[0]);
+        return (null, 0);
     }
+
+    /// <summary>speciesnet_to_md's default: any Homo class is reported as human.</summary>
+    private static string HumanOr(string label) =>
+        label.Contains("hominidae;homo", StringComparison.Ordinal) || label.Contains("homo species", StringComparison.Ordinal)
+            ? SpecialLabels.Human
+            : label;
 
     /// <summary>speciesnet_to_md's name: common name, else "genus species", "genus species", family, order, class, uuid.</summary>
     public static string FriendlyName(string label)
