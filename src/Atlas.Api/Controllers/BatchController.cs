@@ -7,12 +7,15 @@ using Atlas.Domain.Abstractions;
 using Atlas.Domain.SpeciesNet;
 using Mediator;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Atlas.Api.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api.Controllers;
 
 /// <summary>Batch SpeciesNet: many images per request, SpeciesNet / MegaDetector / CSV output, component modes.</summary>
 [ApiController]
+[Authorize(Policy = AtlasPolicies.Client)]
 public sealed class BatchController(ISender sender, BatchIntake intake, ISpeciesClassifier classifier) : ControllerBase
 {
     /// <summary>Run SpeciesNet on many images in one multipart request.</summary>

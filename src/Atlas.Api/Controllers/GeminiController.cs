@@ -3,12 +3,15 @@ using Atlas.Api.Uploads;
 using Atlas.Application.Gemini.AnalyzeWithGemini;
 using Atlas.Application.Images;
 using Mediator;
+using Atlas.Api.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api.Controllers;
 
 /// <summary>Gemini analysis of one or more images, grouped by the label Gemini gives each.</summary>
 [ApiController]
+[Authorize(Policy = AtlasPolicies.Client)]
 public sealed class GeminiController(ISender sender) : ControllerBase
 {
     /// <summary>Ask Gemini the prompt about each image and group images whose answers share a label.</summary>

@@ -4,12 +4,14 @@ using Atlas.Application.Rendering;
 using Atlas.Domain.Geolocation;
 using Mediator;
 using Microsoft.AspNetCore.Http.Timeouts;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api.Controllers;
 
 /// <summary>Draws SpeciesNet's boxes onto the uploaded image.</summary>
 [ApiController]
+[Authorize(Policy = AtlasPolicies.Client)]
 public sealed class RenderController(ISender sender) : ControllerBase
 {
     /// <summary>Response header naming where the location used for geofencing came from: request, exif or none.</summary>

@@ -1,12 +1,14 @@
 using Atlas.Api.Contracts;
 using Atlas.Application.ServiceInfo;
 using Mediator;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api.Controllers;
 
-/// <summary>Service metadata and readiness.</summary>
+/// <summary>Service metadata and readiness: open to probes and scrapers without an API key.</summary>
 [ApiController]
+[AllowAnonymous]
 public sealed class ServiceController(ISender sender) : ControllerBase
 {
     /// <summary>The routes this service answers, for <c>GET /</c>.</summary>

@@ -3,12 +3,15 @@ using Atlas.Api.Uploads;
 using Atlas.Application.Predictions.AnalyzeImage;
 using Atlas.Application.Predictions.ClassifyImage;
 using Mediator;
+using Atlas.Api.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api.Controllers;
 
 /// <summary>SpeciesNet on uploaded camera-trap images.</summary>
 [ApiController]
+[Authorize(Policy = AtlasPolicies.Client)]
 public sealed class SpeciesNetController(ISender sender) : ControllerBase
 {
     /// <summary>Detect and classify the animals in one image with the SpeciesNet ensemble.</summary>

@@ -100,7 +100,7 @@ public static class ObservabilityExtensions
         metrics.Registry.AddBeforeCollectCallback(() =>
             metrics.Refresh(services.GetRequiredService<IInferenceGate>(), services.GetRequiredService<ISpeciesClassifier>()));
         endpoints.MapMetrics("/metrics", metrics.Registry)
-            .WithMetadata(new ApiKeyRequirementAttribute(ApiKeyRequirement.Metrics));
+            .RequireAuthorization(AtlasPolicies.Metrics);
         return endpoints;
     }
 }

@@ -27,14 +27,14 @@ internal static class ApiDocs
             document.AddSecurity(ApiKeyScheme, new OpenApiSecurityScheme
             {
                 Type = OpenApiSecuritySchemeType.ApiKey,
-                Name = ApiKeyMiddleware.HeaderName,
+                Name = ApiKeyAuthenticationHandler.HeaderName,
                 In = OpenApiSecurityApiKeyLocation.Header,
                 Description = "Needed when the service is started with ATLAS_API_KEYS (also accepted as 'Authorization: Bearer <key>').",
             });
             document.AddSecurity(MetricsApiKeyScheme, new OpenApiSecurityScheme
             {
                 Type = OpenApiSecuritySchemeType.ApiKey,
-                Name = ApiKeyMiddleware.HeaderName,
+                Name = ApiKeyAuthenticationHandler.HeaderName,
                 In = OpenApiSecurityApiKeyLocation.Header,
                 Description = "Needed for /metrics when the service is started with METRICS_API_KEYS.",
             });

@@ -18,7 +18,6 @@ namespace Atlas.Api.Security;
 internal sealed class AtlasOpenApiProcessor : IOperationProcessor
 {
     internal const string ProblemJson = "application/problem+json";
-    private static readonly string[] OpenPaths = ["", "healthz", "livez"];
 
     /// <summary>Formats, ranges and descriptions of the multipart form fields, by field name.</summary>
     private static readonly Dictionary<string, Action<JsonSchemaProperty>> FormFields = new(StringComparer.Ordinal)
@@ -144,7 +143,10 @@ internal sealed class AtlasOpenApiProcessor : IOperationProcessor
             }
         }
 
-        if (!OpenPaths.Contains(path))
+        // Guarded unless the action or its controller allows anonymous callers (the same metadata the authorization middleware reads).
+        var open = context.MethodInfo?.GetCustomAttributes(typeof(Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute), true).Length > 0
+            || context.ControllerType?.GetCustomAttributes(typeof(Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute), true).Length > 0;
+        if (!open)
         {
             operation.Security = [new OpenApiSecurityRequirement { [ApiDocs.ApiKeyScheme] = [] }];
             AddProblem(operation, "401", problem);

@@ -90,6 +90,7 @@ public static class SecurityExtensions
             gate.MaxConcurrent = settings.Value.MaxConcurrentInferences;
             gate.QueueLimit = settings.Value.InferenceQueueLimit;
         });
+        services.AddAtlasApiKeys();
         services.AddAtlasApiDocs();
         return services;
     }
@@ -117,12 +118,13 @@ public static class SecurityExtensions
         return app;
     }
 
-    /// <summary>After routing: CORS (preflights end here), rate limits, API keys, request timeouts.</summary>
+    /// <summary>After routing: CORS (preflights end here), rate limits, API keys (authentication + authorization), request timeouts.</summary>
     public static IApplicationBuilder UseAtlasAccessControl(this IApplicationBuilder app)
     {
         app.UseCors();
         app.UseRateLimiter();
-        app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseRequestTimeouts();
         return app;
     }
@@ -130,7 +132,7 @@ public static class SecurityExtensions
     /// <summary>The liveness probe: 200 whenever the process serves requests (readiness is <c>/healthz</c>).</summary>
     public static IEndpointConventionBuilder MapAtlasLiveness(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapMethods("/livez", ["GET", "HEAD"], () => Results.Ok(new Contracts.LivenessResponse("alive")))
-            .WithMetadata(new ApiKeyRequirementAttribute(ApiKeyRequirement.None))
+            .AllowAnonymous()
             .ExcludeFromDescription(); // described by AtlasOpenApiDocumentProcessor
 
     private static RequestTimeoutPolicy TimeoutPolicy(int seconds) => new()

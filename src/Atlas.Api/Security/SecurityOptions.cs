@@ -44,7 +44,7 @@ public sealed class SecurityOptions
     /// <summary>The request headers clients send, allowed by CORS unless <c>ALLOWED_HEADERS</c> says otherwise.</summary>
     public static readonly IReadOnlyList<string> DefaultAllowedHeaders =
     [
-        "Content-Type", "Authorization", ApiKeyMiddleware.HeaderName, "Accept", "Accept-Language", "Content-Language",
+        "Content-Type", "Authorization", ApiKeyAuthenticationHandler.HeaderName, "Accept", "Accept-Language", "Content-Language",
         "Idempotency-Key", "X-Request-ID", "X-Requested-With", "traceparent", "tracestate",
     ];
 
