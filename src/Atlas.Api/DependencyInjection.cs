@@ -38,6 +38,7 @@ public static class DependencyInjection
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<BatchIntake>();
+        services.AddSingleton<JobIntake>();
         services.AddAtlasProblemDetails();
         return services;
     }

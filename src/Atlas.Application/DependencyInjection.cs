@@ -33,6 +33,12 @@ public static class DependencyInjection
             .BindConfiguration(Predictions.Batch.BatchOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<Jobs.JobsOptions>()
+            .BindConfiguration(Jobs.JobsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddScoped<Jobs.JobProcessor>();
         services.AddSingleton<IHealthContributor, ModelHealthContributor>();
         services.AddSingleton<LocationResolver>();
         services.AddSingleton<ImageLocationResolver>();

@@ -3,6 +3,7 @@ using Atlas.Domain.Abstractions;
 using Atlas.Infrastructure.Gemini;
 using Atlas.Infrastructure.Geolocation;
 using Atlas.Infrastructure.Imaging;
+using Atlas.Infrastructure.Jobs;
 using Atlas.Infrastructure.Metadata;
 using Atlas.Infrastructure.Onnx;
 using Atlas.Infrastructure.Rendering;
@@ -40,6 +41,7 @@ public static class DependencyInjection
         services.AddSingleton<ISpeciesClassifier>(sp => sp.GetRequiredService<SpeciesNetHost>());
         services.AddHostedService(sp => sp.GetRequiredService<SpeciesNetHost>());
         services.AddGemini(configuration);
+        services.AddJobBackends(configuration);
         return services;
     }
 }

@@ -25,6 +25,8 @@ internal static class Tool
             builder.UseEnvironment("Testing");
             builder.UseSetting("Security:EnableApiDocs", "true");
             builder.UseSetting("Onnx:ExecutionProvider", "Cpu");
+            builder.UseSetting("Jobs:DataDir", Path.Combine(Path.GetTempPath(), "atlas-openapi-jobs"));
+            builder.UseSetting("Jobs:Role", "api");
         });
         using var client = factory.CreateClient();
         using var response = await client.GetAsync(new Uri("/openapi.json", UriKind.Relative));

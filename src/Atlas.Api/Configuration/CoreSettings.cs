@@ -58,6 +58,27 @@ public static class CoreSettings
         Number("Intake:DrainSeconds", 0.1, 600);
         Int("Batch:MaxImages", 1, 100_000);
         Long("Batch:MaxRequestBytes", 1, long.MaxValue);
+        Int("Jobs:RetentionHours", 1, 24 * 366);
+        Int("Jobs:ChunkSize", 1, 1024);
+        Int("Jobs:WorkerConcurrency", 1, 256);
+        Int("Jobs:Prefetch", 0, 4096);
+        Int("Jobs:MaxImages", 1, 100_000_000);
+        Long("Jobs:MaxRequestBytes", 1, long.MaxValue);
+        Int("Jobs:MaxTaskAttempts", 1, 100);
+        Number("Jobs:RetryDelaySeconds", 0, 3600);
+        Int("Jobs:WebhookAttempts", 1, 20);
+        Number("Jobs:RetentionSweepMinutes", 0.01, 24 * 60);
+        void Choice(string key, IReadOnlyList<string> choices)
+        {
+            if (read.Choice(key, [.. choices]) is { } choice) canonical[key] = choice;
+        }
+        Choice("Jobs:Role", Application.Jobs.JobsOptions.Roles);
+        Choice("Jobs:Broker", Application.Jobs.JobsOptions.Brokers);
+        Choice("Jobs:Store", Application.Jobs.JobsOptions.Stores);
+        if (read.Text("Jobs:InputRoot") is { } inputRoot && !Directory.Exists(inputRoot))
+        {
+            read.Error("Jobs:InputRoot", $"is '{inputRoot}', which is not an existing folder.");
+        }
 
         var baseUrl = read.Text("Gemini:BaseUrl");
         if (baseUrl is not null && !(Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))

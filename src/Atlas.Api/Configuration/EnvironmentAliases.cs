@@ -50,6 +50,19 @@ public static class EnvironmentAliases
         ["MAX_REQUEST_HEADERS_BYTES"] = "Security:MaxRequestHeadersBytes",
         ["MAX_REQUEST_HEADER_COUNT"] = "Security:MaxRequestHeaderCount",
         ["ENABLE_METRICS"] = "Observability:EnableMetrics",
+        // Jobs (Application/Jobs/JobsOptions.cs).
+        ["JOBS_DATA_DIR"] = "Jobs:DataDir",
+        ["JOBS_RETENTION_HOURS"] = "Jobs:RetentionHours",
+        ["JOBS_CHUNK_SIZE"] = "Jobs:ChunkSize",
+        ["JOBS_WORKER_CONCURRENCY"] = "Jobs:WorkerConcurrency",
+        ["JOBS_PREFETCH"] = "Jobs:Prefetch",
+        ["JOBS_ROLE"] = "Jobs:Role",
+        ["JOBS_BROKER"] = "Jobs:Broker",
+        ["JOBS_STORE"] = "Jobs:Store",
+        ["JOBS_INPUT_ROOT"] = "Jobs:InputRoot",
+        ["JOBS_MAX_IMAGES"] = "Jobs:MaxImages",
+        ["JOBS_MAX_REQUEST_BYTES"] = "Jobs:MaxRequestBytes",
+        ["JOBS_WEBHOOK_ATTEMPTS"] = "Jobs:WebhookAttempts",
     };
 
     /// <summary>Adds the aliased variables that are set as an in-memory configuration source (last, so they win).</summary>

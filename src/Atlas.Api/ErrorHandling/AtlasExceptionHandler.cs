@@ -81,6 +81,8 @@ public sealed class AtlasExceptionHandler(IProblemDetailsService problemDetails,
         ModelBundleException => StatusCodes.Status503ServiceUnavailable,
         UpstreamTimeoutException => StatusCodes.Status504GatewayTimeout,
         UpstreamException => StatusCodes.Status502BadGateway,
+        ResourceNotFoundException => StatusCodes.Status404NotFound,
+        ResourceConflictException => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status400BadRequest,
     };
 }

@@ -131,7 +131,7 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
         return name.Length == 0 ? "upload" : name;
     }
 
-    private static PrepareBatchCommand Prepare(Dictionary<string, string> fields)
+    internal static PrepareBatchCommand Prepare(Dictionary<string, string> fields)
     {
         var defaults = new GeoLocation(
             Text(fields, "country"),
@@ -230,7 +230,7 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
         _ => throw Invalid(field, $"{field} must be a number of decimal degrees."),
     };
 
-    private static async Task<string> ReadTextAsync(Stream body, string name, CancellationToken cancellationToken)
+    internal static async Task<string> ReadTextAsync(Stream body, string name, CancellationToken cancellationToken)
     {
         var (bytes, length, tooLarge) = await ReadFileAsync(body, MaxFieldBytes, cancellationToken).ConfigureAwait(false);
         try
@@ -277,6 +277,6 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
         return (buffer, tooLarge ? (int)Math.Min(total, int.MaxValue) : length, tooLarge);
     }
 
-    private static RequestValidationException Invalid(string field, string message) =>
+    internal static RequestValidationException Invalid(string field, string message) =>
         new(new Dictionary<string, string[]>(StringComparer.Ordinal) { [string.IsNullOrEmpty(field) ? "request" : field] = [message] });
 }

@@ -21,6 +21,7 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _mockClassifier;
     private readonly Action<IServiceCollection>? _configureServices;
+    private readonly string? _ownedDataDir;
 
     /// <param name="settings">Configuration keys, e.g. <c>SpeciesNet:ModelDir</c>.</param>
     /// <param name="mockClassifier">Replace the SpeciesNet engine with <see cref="Classifier"/>; false runs the real engine.</param>
@@ -30,6 +31,12 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
         _settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
         _settings.TryAdd("Security:RateLimitRequests", "100000");
         _settings.TryAdd("Security:GeminiRateLimitRequests", "100000");
+        // Jobs keep their SQLite store and staged uploads in a temporary folder of this host, never in the repository.
+        if (!_settings.ContainsKey("Jobs:DataDir"))
+        {
+            _ownedDataDir = Path.Combine(Path.GetTempPath(), "atlas-test-jobs-" + Guid.NewGuid().ToString("N"));
+            _settings["Jobs:DataDir"] = _ownedDataDir;
+        }
         _mockClassifier = mockClassifier;
         _configureServices = configureServices;
         UseKestrel(0);
@@ -59,6 +66,25 @@ public sealed class AtlasApiFactory : WebApplicationFactory<Program>
         if (_configureServices is not null)
         {
             builder.ConfigureTestServices(_configureServices);
+        }
+    }
+
+    /// <summary>The jobs data folder of this host.</summary>
+    public string JobsDataDir => _settings["Jobs:DataDir"]!;
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownedDataDir is not null && Directory.Exists(_ownedDataDir))
+        {
+            try
+            {
+                Directory.Delete(_ownedDataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A handle still open (SQLite pool): the temporary folder is left to the OS.
+            }
         }
     }
 

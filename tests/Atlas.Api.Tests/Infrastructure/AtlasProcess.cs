@@ -49,6 +49,8 @@ public sealed class AtlasProcess : IAsyncDisposable
             info.Environment.Remove(name);
         }
         info.Environment["Onnx__IntraOpThreads"] = "1";
+        // The jobs' SQLite store and staging go to a fresh temporary folder, never the build output or the repository.
+        info.Environment["JOBS_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "atlas-test-jobs-" + Guid.NewGuid().ToString("N"));
         foreach (var (key, value) in environment)
         {
             if (value is null) info.Environment.Remove(key);
