@@ -38,9 +38,11 @@ public sealed class JobsController(ISender sender, JobIntake intake, IJobStaging
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status415UnsupportedMediaType, "application/problem+json")]
-    public async Task<IActionResult> Submit([FromHeader(Name = "Idempotency-Key")] string? idempotencyKey)
+    public async Task<IActionResult> Submit()
     {
-        // The body is read by JobIntake (streamed, staged image by image); no bound body parameter.
+        // No bound parameters (a header one too): any would make MVC's form value provider read the whole body first.
+        // JobIntake streams it, staging image by image.
+        var idempotencyKey = Request.Headers["Idempotency-Key"].ToString();
         var cancellationToken = HttpContext.RequestAborted;
         var jobId = Guid.CreateVersion7().ToString("N");
         var key = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
