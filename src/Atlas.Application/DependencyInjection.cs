@@ -33,7 +33,7 @@ public static class DependencyInjection
             .BindConfiguration(Predictions.Batch.BatchOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IHealthContributor, ModelHealthContributor>();
+        services.AddHealthChecks().AddCheck<ModelHealthCheck>(ModelHealthCheck.Name, tags: [AtlasHealth.Required]);
         services.AddSingleton<LocationResolver>();
         services.AddSingleton<ImageLocationResolver>();
         services.AddGeminiAnalysis();
