@@ -23,7 +23,12 @@ internal static class BatchBenchmark
 
     private static async Task RunOneAsync(byte[] jpeg, string apiDll, string logPath, Report report, int images)
     {
-        await using var host = ServiceProcess.Start(apiDll, logPath, appendLog: true, new Dictionary<string, string> { ["BATCH_MAX_IMAGES"] = "100000" });
+        var environment = new Dictionary<string, string> { ["BATCH_MAX_IMAGES"] = "100000", ["BATCH_MAX_REQUEST_BYTES"] = "4000000000" };
+        if (Environment.GetEnvironmentVariable("ATLAS_BENCH_BATCH_GC") is { Length: > 0 } gc)
+        {
+            environment["DOTNET_gcServer"] = gc.Equals("workstation", StringComparison.OrdinalIgnoreCase) ? "0" : "1";
+        }
+        await using var host = ServiceProcess.Start(apiDll, logPath, appendLog: true, environment);
         var service = host.Process;
         using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromMinutes(30) };
         await host.WaitReadyAsync(client).ConfigureAwait(false);
@@ -35,7 +40,7 @@ internal static class BatchBenchmark
         var elapsed = wall.Elapsed;
         var after = ProcessMemory.Read(service.Id);
         report.Line(string.Create(CultureInfo.InvariantCulture,
-            $"Batch of {images} images ({bytes / 1048576.0:0} MiB body) in one /v1/predictions request: {(int)status}, {entries} entries, {elapsed.TotalSeconds:0.0} s ({images / elapsed.TotalSeconds:0.0} images/s); service peak RSS {ProcessMemory.Mib(before.PeakRssBytes)} before -> {ProcessMemory.Mib(after.PeakRssBytes)} after (+{ProcessMemory.Mib(after.PeakRssBytes - before.PeakRssBytes)})."));
+            $"Batch of {images} images (GC {Environment.GetEnvironmentVariable("ATLAS_BENCH_BATCH_GC") ?? "server"}) ({bytes / 1048576.0:0} MiB body) in one /v1/predictions request: {(int)status}, {entries} entries, {elapsed.TotalSeconds:0.0} s ({images / elapsed.TotalSeconds:0.0} images/s); service peak RSS {ProcessMemory.Mib(before.PeakRssBytes)} before -> {ProcessMemory.Mib(after.PeakRssBytes)} after (+{ProcessMemory.Mib(after.PeakRssBytes - before.PeakRssBytes)})."));
     }
 
     private static async Task<(HttpStatusCode Status, int Entries, long Bytes)> PostAsync(HttpClient client, byte[] jpeg, int images)

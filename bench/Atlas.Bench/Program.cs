@@ -82,7 +82,11 @@ if (options.Wants("batch"))
         Directory.CreateDirectory(options.Out);
         try
         {
-            await BatchBenchmark.RunAsync(jpeg, options.ApiDll, Path.Combine(options.Out, "service-batch.log"), report, [20, 100, 200, 400]).ConfigureAwait(false);
+            // ATLAS_BENCH_BATCH_SIZES=20,200,800 picks other sizes; ATLAS_BENCH_BATCH_GC=workstation|server (default: the service's own).
+            int[] sizes = Environment.GetEnvironmentVariable("ATLAS_BENCH_BATCH_SIZES") is { Length: > 0 } list
+                ? [.. list.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))]
+                : [20, 100, 200, 400, 800];
+            await BatchBenchmark.RunAsync(jpeg, options.ApiDll, Path.Combine(options.Out, "service-batch.log"), report, sizes).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or TaskCanceledException)
         {

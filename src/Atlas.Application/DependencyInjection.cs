@@ -39,7 +39,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<Jobs.JobProcessor>();
-        services.AddSingleton<IHealthContributor, ModelHealthContributor>();
+        services.AddHealthChecks().AddCheck<ModelHealthCheck>(ModelHealthCheck.Name, tags: [AtlasHealth.Required]);
         services.AddSingleton<LocationResolver>();
         services.AddSingleton<ImageLocationResolver>();
         services.AddGeminiAnalysis();

@@ -1,3 +1,5 @@
+using Atlas.Application.ServiceInfo;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using System.Text.Json.Serialization;
 
 namespace Atlas.Api.Contracts;
@@ -30,7 +32,25 @@ public sealed record RouteResponse(
 /// <summary>Response of <c>GET /healthz</c>.</summary>
 public sealed record HealthResponse(
     [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("checks")] IReadOnlyDictionary<string, HealthCheckResponse> Checks);
+    [property: JsonPropertyName("checks")] IReadOnlyDictionary<string, HealthCheckResponse> Checks)
+{
+    /// <summary>
+    /// The body from the framework's report: each check's status word is its description (see <see cref="AtlasHealth"/>),
+    /// and the service is ready (<c>ok</c>) unless a required check is unhealthy.
+    /// </summary>
+    public static HealthResponse From(HealthReport report)
+    {
+        var checks = report.Entries.ToDictionary(
+            e => e.Key,
+            e => new HealthCheckResponse(
+                e.Value.Description ?? (e.Value.Status == HealthStatus.Unhealthy ? AtlasHealth.Unavailable : AtlasHealth.Ok),
+                e.Value.Tags.Contains(AtlasHealth.Required),
+                e.Value.Data.ToDictionary(d => d.Key, d => (object?)d.Value, StringComparer.Ordinal)),
+            StringComparer.Ordinal);
+        var ready = report.Entries.Values.All(e => !e.Tags.Contains(AtlasHealth.Required) || e.Status != HealthStatus.Unhealthy);
+        return new HealthResponse(ready ? AtlasHealth.Ok : AtlasHealth.Unavailable, checks);
+    }
+}
 
 /// <summary>One readiness check.</summary>
 public sealed record HealthCheckResponse(

@@ -56,7 +56,7 @@ public sealed class BatchController(ISender sender, BatchIntake intake, ISpecies
     public async Task<IActionResult> Ensemble([FromBody] EnsembleRequest body, [FromQuery(Name = "format")] string? format, CancellationToken cancellationToken)
     {
         var result = await sender.Send(body.ToCommand(format), cancellationToken);
-        return new BatchOutputResult(result.Format, ComponentMode.Full, result.Results, classifier.Status.Version);
+        return new BatchOutputResult(result.Format, ComponentMode.Full, new InMemoryBatchResults(result.Results), classifier.Status.Version);
     }
 }
 

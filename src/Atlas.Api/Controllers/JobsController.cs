@@ -92,7 +92,8 @@ public sealed class JobsController(ISender sender, JobIntake intake, IJobStaging
     /// <summary>A job's results so far (all of them once completed), in a batch format.</summary>
     /// <remarks>
     /// <c>?format=</c> speciesnet (default) | megadetector | csv, exactly as <c>POST /v1/predictions</c> writes them, in
-    /// input order. Streamed from the store; the <c>Job-State</c> header says whether more are to come.
+    /// input order. Read from the store through a temporary spool and streamed; the <c>Job-State</c> header says whether
+    /// more are to come.
     /// </remarks>
     [HttpGet("v1/jobs/{id}/results", Name = "getJobResults")]
     [DisableRequestTimeout]
@@ -103,8 +104,11 @@ public sealed class JobsController(ISender sender, JobIntake intake, IJobStaging
     {
         var results = await sender.Send(new GetJobResultsQuery(id, format), cancellationToken);
         Response.Headers["Job-State"] = JobStatus.StateName(results.Status.Job.State);
-        var list = new List<BatchImageResult>();
-        await foreach (var result in results.Read(cancellationToken)) list.Add(result);
-        return new BatchOutputResult(results.Format, results.Mode, list, classifier.Status.Version);
+        // A snapshot of the results so far, spooled to a temporary file (memory holds one result at a time): the writers
+        // read it more than once (MegaDetector sorts by file), and a running job must not change between the reads.
+        var spool = BatchResultSpool.Create();
+        Response.RegisterForDisposeAsync(spool);
+        await foreach (var result in results.Read(cancellationToken)) await spool.AddAsync(result, cancellationToken);
+        return new BatchOutputResult(results.Format, results.Mode, spool, classifier.Status.Version);
     }
 }

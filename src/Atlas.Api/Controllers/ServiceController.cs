@@ -3,13 +3,14 @@ using Atlas.Application.ServiceInfo;
 using Mediator;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Atlas.Api.Controllers;
 
 /// <summary>Service metadata and readiness: open to probes and scrapers without an API key.</summary>
 [ApiController]
 [AllowAnonymous]
-public sealed class ServiceController(ISender sender) : ControllerBase
+public sealed class ServiceController(ISender sender, HealthCheckService health) : ControllerBase
 {
     /// <summary>The routes this service answers, for <c>GET /</c>.</summary>
     public static readonly IReadOnlyList<RouteResponse> Routes =
@@ -36,16 +37,15 @@ public sealed class ServiceController(ISender sender) : ControllerBase
             new ModelResponse(m.Version, m.Type, m.IsDemo, m.ExecutionProvider, m.Ready, m.Source, m.Detail, warning), Routes);
     }
 
-    /// <summary>Readiness probe: 200 when every required check passes, 503 otherwise.</summary>
+    /// <summary>Readiness probe: 200 when every required check passes, 503 otherwise (the checks registered with AddHealthChecks).</summary>
     [HttpGet("/healthz", Name = "getHealth")]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<HealthResponse>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ActionResult<HealthResponse>> Health(CancellationToken cancellationToken)
     {
-        var report = await sender.Send(new GetHealthQuery(), cancellationToken);
-        var body = new HealthResponse(report.Status, report.Checks.ToDictionary(
-            c => c.Key, c => new HealthCheckResponse(c.Value.Status, c.Value.Required, c.Value.Data), StringComparer.Ordinal));
-        return report.Healthy ? Ok(body) : StatusCode(StatusCodes.Status503ServiceUnavailable, body);
+        var report = await health.CheckHealthAsync(cancellationToken);
+        var body = HealthResponse.From(report);
+        return body.Status == AtlasHealth.Ok ? Ok(body) : StatusCode(StatusCodes.Status503ServiceUnavailable, body);
     }
 
     /// <summary><c>HEAD /</c> for load balancers and uptime checks that probe with HEAD (not in the OpenAPI document).</summary>
@@ -58,7 +58,7 @@ public sealed class ServiceController(ISender sender) : ControllerBase
     [ApiExplorerSettings(IgnoreApi = true)]
     public async Task<IActionResult> HeadHealth(CancellationToken cancellationToken)
     {
-        var report = await sender.Send(new GetHealthQuery(), cancellationToken);
-        return StatusCode(report.Healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        var report = await health.CheckHealthAsync(cancellationToken);
+        return StatusCode(HealthResponse.From(report).Status == AtlasHealth.Ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 }

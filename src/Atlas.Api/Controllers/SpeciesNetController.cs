@@ -1,6 +1,5 @@
 using Atlas.Api.Contracts;
 using Atlas.Api.Uploads;
-using Atlas.Application.Predictions.AnalyzeImage;
 using Atlas.Application.Predictions.ClassifyImage;
 using Mediator;
 using Atlas.Api.Security;
@@ -50,8 +49,7 @@ public sealed class SpeciesNetController(ISender sender) : ControllerBase
     public async Task<ActionResult<AnalyzeResponse>> Analyze([FromForm] AnalyzeForm form, CancellationToken cancellationToken)
     {
         var upload = await form.File.ToImageUploadAsync("file", cancellationToken);
-        var result = await sender.Send(new AnalyzeImageCommand(form.Prompt, upload, form.ToLocation()), cancellationToken);
-        var analysis = result.Analysis;
-        return new AnalyzeResponse(analysis.FileName, analysis.ContentSize, result.Prompt, analysis.SpeciesNet.ToResponse());
+        var result = await sender.Send(new ClassifyImageCommand(upload, form.ToLocation(), EchoPrompt: true, form.Prompt), cancellationToken);
+        return new AnalyzeResponse(result.FileName, result.ContentSize, result.Prompt!, result.SpeciesNet.ToResponse());
     }
 }

@@ -28,7 +28,10 @@ public static class ObservabilityExtensions
                 .Enrich.FromLogContext()
                 // A taken port is reported by Program in one line; the host's own error log of it would add a stack trace.
                 .Filter.ByExcluding(e => ListenAddress.IsAddressInUse(e.Exception))
-                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning);
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                // The health-check service logs each probe's degraded/unhealthy result (every few seconds under an
+                // orchestrator); Atlas logs model and Gemini state changes itself.
+                .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal);
             if (environment.IsDevelopment())
             {
                 logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext} {RequestId} {TraceId}: {Message:lj} {Properties:j}{NewLine}{Exception}");

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Routing;
 using Atlas.Application.Inference;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HostFiltering;
@@ -130,8 +132,17 @@ public static class SecurityExtensions
     }
 
     /// <summary>The liveness probe: 200 whenever the process serves requests (readiness is <c>/healthz</c>).</summary>
+    /// <remarks>
+    /// A health-check endpoint that runs no check (liveness must not depend on the model or Gemini), answering
+    /// <c>{"status":"alive"}</c>; GET and HEAD only.
+    /// </remarks>
     public static IEndpointConventionBuilder MapAtlasLiveness(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapMethods("/livez", ["GET", "HEAD"], () => Results.Ok(new Contracts.LivenessResponse("alive")))
+        endpoints.MapHealthChecks("/livez", new HealthCheckOptions
+            {
+                Predicate = _ => false,
+                ResponseWriter = (context, _) => context.Response.WriteAsJsonAsync(new Contracts.LivenessResponse("alive")),
+            })
+            .WithMetadata(new HttpMethodMetadata(["GET", "HEAD"]))
             .AllowAnonymous()
             .ExcludeFromDescription(); // described by AtlasOpenApiDocumentProcessor
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using Atlas.Api.Contracts.Batch;
 using Atlas.Application.Common;
 using Atlas.Application.Images;
 using Atlas.Application.Predictions.Batch;
@@ -18,7 +19,7 @@ namespace Atlas.Api.Uploads;
 /// Streams a <c>POST /v1/predictions</c> body with <see cref="MultipartReader"/>: the text fields (options, default
 /// location, the <c>metadata</c> JSON part) must come first; then each file part is read into memory on its own,
 /// predicted and released before the next is read, so memory holds one image at a time however many are sent.
-/// Only the small per-image results are kept (for the answer, in input order). The count and total size limits of
+/// The per-image results are spooled to a temporary file (<see cref="BatchResultSpool"/>) for the answer, in input order. The count and total size limits of
 /// <see cref="BatchOptions"/> answer 413 as soon as they are crossed; a file over <see cref="UploadOptions.MaxFileBytes"/>
 /// is skipped to its end and becomes that image's failure, not the batch's.
 /// </summary>
@@ -32,7 +33,7 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
         ["format", "mode", "classify_all_boxes", "max_classifications", "min_box_confidence", "country", "admin1_region", "latitude", "longitude", "metadata"],
         StringComparer.Ordinal);
 
-    public async Task<(BatchPlan Plan, IReadOnlyList<BatchImageResult> Results)> RunAsync(HttpRequest request, ISender sender, CancellationToken cancellationToken)
+    public async Task<(BatchPlan Plan, IBatchResultSource Results)> RunAsync(HttpRequest request, ISender sender, CancellationToken cancellationToken)
     {
         var limits = batchOptions.Value;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
@@ -58,7 +59,9 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
         };
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         BatchPlan? plan = null;
-        var results = new List<BatchImageResult>();
+        // Results go to a temporary file as they are made; the response disposes (deletes) it after the answer.
+        var results = BatchResultSpool.Create();
+        request.HttpContext.Response.RegisterForDisposeAsync(results);
         try
         {
             while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
@@ -94,7 +97,7 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
                     var rejection = tooLarge
                         ? $"The file '{safeName}' is {length:N0} bytes; the limit per image is {uploadOptions.Value.MaxFileBytes:N0} bytes."
                         : null;
-                    results.Add(await sender.Send(new PredictBatchImageCommand(upload, plan.LocationFor(safeName), plan.Options, rejection), cancellationToken).ConfigureAwait(false));
+                    await results.AddAsync(await sender.Send(new PredictBatchImageCommand(upload, plan.LocationFor(safeName), plan.Options, rejection), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {

@@ -12,7 +12,8 @@ public sealed record JobSettings(AnalysisOptions Options, GeoLocation Defaults);
 
 /// <summary>
 /// The JSON the job store keeps opaque: a job's <see cref="JobSettings"/>, each image's requested location and each
-/// image's <see cref="BatchImageResult"/>, so a result read back writes exactly as the batch route wrote it.
+/// image's <see cref="BatchImageResult"/> (in the batch spool's lossless form), so a result read back writes exactly
+/// as the batch route wrote it.
 /// </summary>
 public static class JobResultCodec
 {
@@ -29,22 +30,10 @@ public static class JobResultCodec
     public static JobSettings DecodeSettings(string json) =>
         JsonSerializer.Deserialize<JobSettings>(json, Json) ?? throw new JsonException("The job's options are empty.");
 
-    public static string EncodeResult(BatchImageResult result) => JsonSerializer.Serialize(result, Json);
+    /// <summary>A result as the store keeps it: the batch spool's lossless JSON (<see cref="BatchResultCodec"/>).</summary>
+    public static string EncodeResult(BatchImageResult result) => System.Text.Encoding.UTF8.GetString(BatchResultCodec.Serialize(result));
 
-    public static BatchImageResult DecodeResult(string json)
-    {
-        var result = JsonSerializer.Deserialize<BatchImageResult>(json, Json) ?? throw new JsonException("The stored result is empty.");
-        // Lists and the metadata are never null in a result the batch route writes; older or partial rows get defaults.
-        return result with
-        {
-            Metadata = result.Metadata ?? ImageMetadata.None,
-            Prediction = result.Prediction with
-            {
-                Failures = result.Prediction.Failures ?? [],
-                Location = result.Prediction.Location ?? GeoLocation.None,
-            },
-        };
-    }
+    public static BatchImageResult DecodeResult(string json) => BatchResultCodec.Deserialize(System.Text.Encoding.UTF8.GetBytes(json));
 
     public static string? EncodeLocation(GeoLocation? location) =>
         location is null || location == GeoLocation.None ? null : JsonSerializer.Serialize(location, Json);

@@ -24,7 +24,7 @@ public static class GeminiRegistration
             .Bind(configuration.GetSection(GeminiOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IHealthContributor, GeminiHealthContributor>();
+        services.AddHealthChecks().AddCheck<GeminiHealthCheck>(GeminiHealthCheck.Name);
         // Polly reports a retried 429/500 or an attempt timeout at Error; for Atlas that is upstream trouble the
         // resilience handler is already dealing with, so it is a Warning (Error stays for faults of our own).
         services.Configure<Polly.Telemetry.TelemetryOptions>(telemetry => telemetry.SeverityProvider = args =>

@@ -113,6 +113,45 @@ public sealed class BatchPredictionsTests
         Assert.That(entry.GetProperty("height").GetInt32(), Is.EqualTo(480));
     }
 
+    [TestCase("speciesnet")]
+    [TestCase("megadetector")]
+    [TestCase("csv")]
+    public async Task LargeBatch_AnswerWrittenInPieces_CompleteAndOrdered(string format)
+    {
+        // 80 images named in reverse order, with a broken one: the answer is far over the writers' flush threshold,
+        // so it is sent in many pieces read back from the spool; every image must come back once, in the right order.
+        var picture = TestPictures.WithRect(320, 240, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(32, 32, 96, 96));
+        var names = Enumerable.Range(0, 80).Select(i => $"img_{79 - i:D3}.png").ToList();
+        var files = names.Select(n => (n, n == "img_040.png" ? Encoding.UTF8.GetBytes("broken") : picture, "image/png")).ToList();
+        using var form = Form(files, ("format", format));
+        var (status, body, _) = await PostAsync(form);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body);
+        Assert.That(Encoding.UTF8.GetByteCount(body), Is.GreaterThan(format == "csv" ? 16 * 1024 : 2 * Atlas.Api.Contracts.Batch.SpeciesNetJsonWriter.FlushThreshold));
+        if (format == "csv")
+        {
+            var rows = body.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(r => r.Split(',')[0]).ToList();
+            Assert.That(rows, Is.EqualTo(names));
+            return;
+        }
+        using var json = JsonDocument.Parse(body);
+        if (format == "megadetector")
+        {
+            Assert.That(FormatValidators.MegaDetector(json.RootElement), Is.Empty);
+            var files2 = json.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("file").GetString()!).ToList();
+            Assert.That(files2, Is.EqualTo(names.Order(StringComparer.Ordinal).ToList()));
+            var broken = json.RootElement.GetProperty("images").EnumerateArray().Single(i => i.GetProperty("file").GetString() == "img_040.png");
+            Assert.That(broken.GetProperty("failure").GetString(), Is.EqualTo("['CLASSIFIER', 'DETECTOR']"));
+            return;
+        }
+        var entries = json.RootElement.GetProperty("predictions").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("filepath").GetString()), Is.EqualTo(names));
+        Assert.That(entries.Count(e => FailuresOf(e).Length > 0), Is.EqualTo(1));
+        var first = entries[0].GetRawText();
+        Assert.That(entries.Where(e => e.GetProperty("filepath").GetString() != "img_040.png")
+            .All(e => e.GetProperty("prediction").GetString() == entries[0].GetProperty("prediction").GetString()), Is.True, first);
+    }
+
     [Test]
     public async Task MegaDetectorFormat_MixedBatch_ValidVersion16_FailuresAsStrings()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Atlas.Application.ServiceInfo;
@@ -347,13 +348,15 @@ public sealed class GeminiGatewayTests
 
     [TestCase(true, "ok")]
     [TestCase(false, "not_configured")]
-    public async Task HealthContributor_ReportsConfiguredAndModelNeverTheKey(bool configured, string status)
+    public async Task HealthCheck_ReportsConfiguredAndModelNeverTheKey(bool configured, string status)
     {
         await using var services = Services(configured ? null : new() { ["Gemini:ApiKey"] = "" });
-        var check = services.GetServices<IHealthContributor>().Single(c => c.Name == "gemini").Check();
+        var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        var check = report.Entries["gemini"];
 
-        Assert.That(check.Status, Is.EqualTo(status));
-        Assert.That(check.Required, Is.False);
+        Assert.That(check.Description, Is.EqualTo(status));
+        Assert.That(check.Status, Is.EqualTo(configured ? HealthStatus.Healthy : HealthStatus.Degraded));
+        Assert.That(check.Tags, Does.Not.Contain(AtlasHealth.Required), "Gemini is not required for readiness");
         Assert.That(check.Data["configured"], Is.EqualTo(configured));
         Assert.That(check.Data["model"], Is.EqualTo("gemini-test"));
         Assert.That(check.Data.Values.Select(v => v?.ToString()), Has.None.EqualTo(Key));

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Atlas.Application.Predictions.Batch;
 using Atlas.Domain.SpeciesNet;
@@ -6,8 +5,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api.Contracts.Batch;
 
-/// <summary>Writes batch results in the requested format (JSON written in reference key order, or CSV).</summary>
-public sealed class BatchOutputResult(OutputFormat format, ComponentMode mode, IReadOnlyList<BatchImageResult> results, string modelVersion) : IActionResult
+/// <summary>
+/// Writes batch results in the requested format (JSON written in reference key order, or CSV), reading them from
+/// <paramref name="results"/> and sending the answer in pieces as it is written, so its size never sits in memory.
+/// </summary>
+public sealed class BatchOutputResult(OutputFormat format, ComponentMode mode, IBatchResultSource results, string modelVersion) : IActionResult
 {
     public async Task ExecuteResultAsync(ActionContext context)
     {
@@ -17,16 +19,16 @@ public sealed class BatchOutputResult(OutputFormat format, ComponentMode mode, I
         {
             response.ContentType = "text/csv; charset=utf-8";
             response.Headers.ContentDisposition = "inline; filename=\"predictions.csv\"";
-            await response.WriteAsync(CsvWriter.Write(results), Encoding.UTF8, context.HttpContext.RequestAborted).ConfigureAwait(false);
+            await CsvWriter.WriteAsync(response.Body, results, context.HttpContext.RequestAborted).ConfigureAwait(false);
             return;
         }
 
         response.ContentType = "application/json; charset=utf-8";
         await using var json = new Utf8JsonWriter(response.Body, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         if (format == OutputFormat.MegaDetector)
-            MegaDetectorWriter.Write(json, results, modelVersion);
+            await MegaDetectorWriter.WriteAsync(json, results, modelVersion, context.HttpContext.RequestAborted).ConfigureAwait(false);
         else
-            SpeciesNetJsonWriter.Write(json, results, mode);
+            await SpeciesNetJsonWriter.WriteAsync(json, results, mode, context.HttpContext.RequestAborted).ConfigureAwait(false);
         await json.FlushAsync(context.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 }

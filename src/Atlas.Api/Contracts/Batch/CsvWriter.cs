@@ -18,11 +18,30 @@ public static class CsvWriter
         "top_detection_label", "top_detection_conf", "top_detection_bbox", "failures", "location_source", "error",
     ];
 
-    public static string Write(IReadOnlyList<BatchImageResult> results)
+    /// <summary>Writes the header and one row per result to <paramref name="output"/>, sending each ~32 KB as it fills.</summary>
+    public static async Task WriteAsync(Stream output, IBatchResultSource results, CancellationToken cancellationToken)
     {
-        var csv = new StringBuilder();
-        Row(csv, [.. Header]);
-        foreach (var r in results)
+        var writer = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 32 * 1024, leaveOpen: true);
+        await using (writer.ConfigureAwait(false))
+        {
+            var csv = new StringBuilder();
+            Row(csv, [.. Header]);
+            await foreach (var r in results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                AppendRow(csv, r);
+                if (csv.Length >= 16 * 1024)
+                {
+                    await writer.WriteAsync(csv, cancellationToken).ConfigureAwait(false);
+                    csv.Clear();
+                }
+            }
+            await writer.WriteAsync(csv, cancellationToken).ConfigureAwait(false);
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void AppendRow(StringBuilder csv, BatchImageResult r)
+    {
         {
             var p = r.Prediction;
             var top = p.Detections is { Count: > 0 } d ? d[0] : null;
@@ -42,7 +61,6 @@ public static class CsvWriter
                 r.Error ?? string.Empty,
             ]);
         }
-        return csv.ToString();
     }
 
     private static string Number(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : string.Empty;

@@ -20,58 +20,74 @@ public static class MegaDetectorWriter
 {
     public const string FormatVersion = "1.6";
 
-    public static void Write(Utf8JsonWriter json, IReadOnlyList<BatchImageResult> results, string modelVersion)
+    /// <summary>
+    /// Writes the whole document in two passes over <paramref name="results"/>: the first collects the categories and
+    /// each image's file name and class (a few bytes per image), the second re-reads the images in file order and
+    /// writes them, flushing as it goes.
+    /// </summary>
+    public static async Task WriteAsync(Utf8JsonWriter json, IBatchResultSource results, string modelVersion, CancellationToken cancellationToken)
     {
-        var images = results.Select((r, i) => (Result: r, File: r.FilePath.Replace('\\', '/'), Index: i))
-            .OrderBy(x => x.File, StringComparer.Ordinal).ThenBy(x => x.Index).ToList();
-
-        // Detection categories as seen, then "unknown" (max id + 1) when a whole-image box is needed.
+        // Pass 1: detection categories as seen, each image's file and assigned class (labels interned).
         var detectionCategories = new SortedDictionary<int, string>();
-        foreach (var (r, _, _) in images)
+        var labels = new List<string>();
+        var labelKeys = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Key(string label)
         {
-            foreach (var d in r.Prediction.Detections ?? [])
+            if (!labelKeys.TryGetValue(label, out var key))
+            {
+                key = labels.Count;
+                labelKeys[label] = key;
+                labels.Add(label);
+            }
+            return key;
+        }
+        var images = new List<ImageEntry>(results.Count);
+        var index = 0;
+        await foreach (var r in results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var p = r.Prediction;
+            foreach (var d in p.Detections ?? [])
             {
                 if (int.TryParse(d.Category, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id)) detectionCategories.TryAdd(id, d.Label);
             }
-        }
-        string? unknownCategory = null;
-
-        var classIds = new Dictionary<string, string>(StringComparer.Ordinal);
-        var classOrder = new List<string>();
-        var entries = new List<(string File, BatchImageResult Result, string? ClassId, double Score)>();
-        string ClassIdOf(string label)
-        {
-            if (!classIds.TryGetValue(label, out var id))
-            {
-                id = classIds.Count.ToString(CultureInfo.InvariantCulture);
-                classIds[label] = id;
-                classOrder.Add(label);
-            }
-            return id;
-        }
-        foreach (var (r, file, _) in images)
-        {
-            var p = r.Prediction;
+            var file = r.FilePath.Replace('\\', '/');
             if (p.Failures.Count > 0)
             {
-                entries.Add((file, r, null, 0));
+                images.Add(new ImageEntry(file, index++, true, -1, 0, false, []));
                 continue;
             }
             var (label, score) = AssignedClass(p.Prediction, p.PredictionScore, p.Classifications);
-            string? classId = null;
-            if (label is not null)
+            var boxKeys = r.BoxPredictions is { Count: > 0 } boxes ? boxes.Select(b => Key(HumanOr(b.Prediction))).ToArray() : [];
+            images.Add(new ImageEntry(file, index++, false, label is null ? -1 : Key(label), score, p.Detections is { Count: > 0 }, boxKeys));
+        }
+        images.Sort((a, b) => string.CompareOrdinal(a.File, b.File) is var c && c != 0 ? c : a.Index.CompareTo(b.Index));
+
+        // Class ids in order of first use over the sorted images (the image's class, then its per-box classes).
+        var classIds = new Dictionary<int, string>();
+        var classOrder = new List<int>();
+        string ClassIdOf(int key)
+        {
+            if (!classIds.TryGetValue(key, out var id))
             {
-                classId = ClassIdOf(label);
-                if (label != SpecialLabels.Blank && (p.Detections is null || p.Detections.Count == 0))
+                id = classIds.Count.ToString(CultureInfo.InvariantCulture);
+                classIds[key] = id;
+                classOrder.Add(key);
+            }
+            return id;
+        }
+        string? unknownCategory = null;
+        foreach (var image in images)
+        {
+            if (image.Failed) continue;
+            if (image.LabelKey >= 0)
+            {
+                ClassIdOf(image.LabelKey);
+                if (labels[image.LabelKey] != SpecialLabels.Blank && !image.HasDetections)
                 {
                     unknownCategory ??= ((detectionCategories.Count == 0 ? 3 : detectionCategories.Keys.Max()) + 1).ToString(CultureInfo.InvariantCulture);
                 }
             }
-            foreach (var box in r.BoxPredictions ?? [])
-            {
-                ClassIdOf(HumanOr(box.Prediction));
-            }
-            entries.Add((file, r, classId, score));
+            foreach (var key in image.BoxLabelKeys) ClassIdOf(key);
         }
 
         json.WriteStartObject();
@@ -89,45 +105,53 @@ public static class MegaDetectorWriter
         json.WriteEndObject();
 
         json.WriteStartObject("classification_categories");
-        foreach (var label in classOrder) json.WriteString(classIds[label], FriendlyName(label));
+        foreach (var key in classOrder) json.WriteString(classIds[key], FriendlyName(labels[key]));
         json.WriteEndObject();
         json.WriteStartObject("classification_category_descriptions");
-        foreach (var label in classOrder) json.WriteString(classIds[label], label);
+        foreach (var key in classOrder) json.WriteString(classIds[key], labels[key]);
         json.WriteEndObject();
 
+        // Pass 2: the images in file order.
         json.WriteStartArray("images");
-        foreach (var (file, r, classId, score) in entries)
+        foreach (var image in images)
         {
+            var r = await results.ReadAtAsync(image.Index, cancellationToken).ConfigureAwait(false);
             var p = r.Prediction;
             json.WriteStartObject();
-            json.WriteString("file", file);
-            if (p.Failures.Count > 0)
+            json.WriteString("file", image.File);
+            if (image.Failed)
             {
                 json.WriteString("failure", "[" + string.Join(", ", p.Failures.Select(f => $"'{f}'")) + "]");
                 json.WriteNull("detections");
                 json.WriteEndObject();
+                await SpeciesNetJsonWriter.FlushIfFullAsync(json, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            var classId = image.LabelKey >= 0 ? classIds[image.LabelKey] : null;
             json.WriteStartArray("detections");
             var detections = p.Detections ?? [];
             foreach (var d in detections)
             {
                 var own = r.BoxPredictions?.FirstOrDefault(b => b.Bbox.SequenceEqual(d.Bbox));
                 if (own is not null)
-                    WriteDetection(json, d.Category, d.Conf, d.Bbox, classIds[HumanOr(own.Prediction)], own.PredictionScore);
+                    WriteDetection(json, d.Category, d.Conf, d.Bbox, classIds[labelKeys[HumanOr(own.Prediction)]], own.PredictionScore);
                 else
-                    WriteDetection(json, d.Category, d.Conf, d.Bbox, classId, score);
+                    WriteDetection(json, d.Category, d.Conf, d.Bbox, classId, image.Score);
             }
-            if (detections.Count == 0 && classId is not null && unknownCategory is not null && classOrder[int.Parse(classId, CultureInfo.InvariantCulture)] != SpecialLabels.Blank)
+            if (detections.Count == 0 && image.LabelKey >= 0 && unknownCategory is not null && labels[image.LabelKey] != SpecialLabels.Blank)
             {
-                WriteDetection(json, unknownCategory, score, [0.0, 0.0, 1.0, 1.0], classId, score);
+                WriteDetection(json, unknownCategory, image.Score, [0.0, 0.0, 1.0, 1.0], classId, image.Score);
             }
             json.WriteEndArray();
             json.WriteEndObject();
+            await SpeciesNetJsonWriter.FlushIfFullAsync(json, cancellationToken).ConfigureAwait(false);
         }
         json.WriteEndArray();
         json.WriteEndObject();
     }
+
+    /// <summary>What pass 1 keeps of one image: its file, position, class (label key or -1) and per-box class keys.</summary>
+    private sealed record ImageEntry(string File, int Index, bool Failed, int LabelKey, double Score, bool HasDetections, int[] BoxLabelKeys);
 
     private static void WriteDetection(Utf8JsonWriter json, string category, double conf, IReadOnlyList<double> bbox, string? classId, double score)
     {

@@ -12,14 +12,24 @@ namespace Atlas.Api.Contracts.Batch;
 /// </summary>
 public static class SpeciesNetJsonWriter
 {
-    public static void Write(Utf8JsonWriter json, IReadOnlyList<BatchImageResult> results, ComponentMode mode)
+    /// <summary>Bytes a writer may buffer before they are sent, so an answer of any length is written in pieces.</summary>
+    public const int FlushThreshold = 32 * 1024;
+
+    public static async Task WriteAsync(Utf8JsonWriter json, IBatchResultSource results, ComponentMode mode, CancellationToken cancellationToken)
     {
         json.WriteStartObject();
         json.WriteStartArray("predictions");
-        foreach (var result in results) WriteEntry(json, result, mode);
+        await foreach (var result in results.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            WriteEntry(json, result, mode);
+            await FlushIfFullAsync(json, cancellationToken).ConfigureAwait(false);
+        }
         json.WriteEndArray();
         json.WriteEndObject();
     }
+
+    internal static ValueTask FlushIfFullAsync(Utf8JsonWriter json, CancellationToken cancellationToken) =>
+        json.BytesPending >= FlushThreshold ? new ValueTask(json.FlushAsync(cancellationToken)) : ValueTask.CompletedTask;
 
     /// <summary>
     /// One entry. Detector-only and classifier-only entries carry, as SpeciesNet's, only <c>filepath</c> plus

@@ -1,7 +1,7 @@
 using System.Text;
 using Atlas.Application.Common;
 using Atlas.Application.Images;
-using Atlas.Application.Predictions.AnalyzeImage;
+using Atlas.Application.Predictions.ClassifyImage;
 using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.Extensions.Options;
@@ -27,7 +27,7 @@ public sealed class AnalyzeWithGeminiValidator : AbstractValidator<AnalyzeWithGe
         var limits = options.Value;
         RuleFor(c => c.Prompt)
             .NotEmpty().WithMessage("prompt is required: say what Gemini should look for in the images.")
-            .MaximumLength(AnalyzeImageValidator.MaxPromptLength).WithMessage($"prompt must be at most {AnalyzeImageValidator.MaxPromptLength:N0} characters.")
+            .MaximumLength(ClassifyImageValidator.MaxPromptLength).WithMessage($"prompt must be at most {ClassifyImageValidator.MaxPromptLength:N0} characters.")
             .OverridePropertyName("prompt");
 
         RuleFor(c => c.Images)
