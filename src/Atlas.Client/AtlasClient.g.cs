@@ -74,7 +74,7 @@ namespace Atlas.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Readiness probe: 200 when every required check passes, 503 otherwise.
+        /// Readiness probe: 200 when every required check passes, 503 otherwise (the checks registered with AddHealthChecks).
         /// </summary>
         /// <returns>Success.</returns>
         /// <exception cref="AtlasApiException">A server side error occurred.</exception>
@@ -130,6 +130,79 @@ namespace Atlas.Client
         /// <returns>One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).</returns>
         /// <exception cref="AtlasApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<object> RunEnsembleAsync(EnsembleRequest body, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Submit a job: images, an archive, or paths under JOBS_INPUT_ROOT.
+        /// </summary>
+        /// <remarks>
+        /// multipart/form-data as POST /v1/predictions takes it (text fields first: mode,
+        /// <br/>classify_all_boxes, max_classifications, min_box_confidence, country,
+        /// <br/>admin1_region, latitude, longitude, metadata, webhook_url; then one file part
+        /// <br/>per image, or zip / tar / tar.gz archive parts read entry by entry), or application/json
+        /// <br/>{"paths": ["camera1/", "camera2/IMG_0001.JPG"], ...the same fields} naming files or folders under
+        /// <br/>JOBS_INPUT_ROOT (anything outside it, also through a symbolic link, is refused). Answers 202 with the job
+        /// <br/>and its Location; with an Idempotency-Key header a resubmission answers the same job
+        /// <br/>(Idempotent-Replayed: true). Images are staged on disk and deleted when the job's retention ends.
+        /// </remarks>
+        /// <param name="idempotencyKey">A resubmission with the same key answers the job the first one created (Idempotent-Replayed: true).</param>
+        /// <param name="webhookUrl">Optional http(s) URL POSTed the job's final state when it completes (retried).</param>
+        /// <param name="mode">Component mode: full (default; also ensemble), detector or classifier.</param>
+        /// <param name="country">Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).</param>
+        /// <param name="admin1Region">Request-wide first-level region (e.g. a US state); needs country.</param>
+        /// <param name="latitude">Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.</param>
+        /// <param name="longitude">Request-wide longitude in decimal degrees.</param>
+        /// <param name="metadata">JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.</param>
+        /// <param name="classifyAllBoxes">Classify every animal box and add per-box predictions (detection_predictions); mode=full only.</param>
+        /// <param name="maxClassifications">With classify_all_boxes: the most per-box predictions kept.</param>
+        /// <param name="minBoxConfidence">With classify_all_boxes: the least detector confidence of a box to classify.</param>
+        /// <param name="files">The images, one file part each (after every text field), or zip / tar / tar.gz archives whose entries are the images (read from the stream, never unpacked in full). At most JOBS_MAX_IMAGES images.</param>
+        /// <returns>Accepted: the job (queued), with its URL in Location. A resubmission with the same Idempotency-Key answers the first job.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<JobResponse> SubmitJobAsync(string? idempotencyKey = null, System.Uri? webhookUrl = null, string? mode = null, string? country = null, string? admin1Region = null, double? latitude = null, double? longitude = null, string? metadata = null, bool? classifyAllBoxes = null, int? maxClassifications = null, double? minBoxConfidence = null, System.Collections.Generic.IEnumerable<FileParameter> files = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List jobs, newest first.
+        /// </summary>
+        /// <remarks>
+        /// limit (1-500, default 50) per page; pass the answer's next as before for the next page.
+        /// </remarks>
+        /// <returns>Success.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<JobListResponse> ListJobsAsync(int? limit = null, string? before = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A job's state, counts, throughput and ETA.
+        /// </summary>
+        /// <returns>Success.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<JobResponse> GetJobAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Cancel a queued or running job.
+        /// </summary>
+        /// <remarks>
+        /// Results recorded so far are kept and can still be fetched; 409 when the job already ended.
+        /// </remarks>
+        /// <returns>Success.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<JobResponse> CancelJobAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A job's results so far (all of them once completed), in a batch format.
+        /// </summary>
+        /// <remarks>
+        /// ?format= speciesnet (default) | megadetector | csv, exactly as POST /v1/predictions writes them, in
+        /// <br/>input order. Read from the store through a temporary spool and streamed; the Job-State header says whether
+        /// <br/>more are to come.
+        /// </remarks>
+        /// <returns>One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<object> GetJobResultsAsync(string id, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -739,7 +812,7 @@ namespace Atlas.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Readiness probe: 200 when every required check passes, 503 otherwise.
+        /// Readiness probe: 200 when every required check passes, 503 otherwise (the checks registered with AddHealthChecks).
         /// </summary>
         /// <returns>Success.</returns>
         /// <exception cref="AtlasApiException">A server side error occurred.</exception>
@@ -1340,6 +1413,859 @@ namespace Atlas.Client
                                 throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new AtlasApiException<ProblemDetails>("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Submit a job: images, an archive, or paths under JOBS_INPUT_ROOT.
+        /// </summary>
+        /// <remarks>
+        /// multipart/form-data as POST /v1/predictions takes it (text fields first: mode,
+        /// <br/>classify_all_boxes, max_classifications, min_box_confidence, country,
+        /// <br/>admin1_region, latitude, longitude, metadata, webhook_url; then one file part
+        /// <br/>per image, or zip / tar / tar.gz archive parts read entry by entry), or application/json
+        /// <br/>{"paths": ["camera1/", "camera2/IMG_0001.JPG"], ...the same fields} naming files or folders under
+        /// <br/>JOBS_INPUT_ROOT (anything outside it, also through a symbolic link, is refused). Answers 202 with the job
+        /// <br/>and its Location; with an Idempotency-Key header a resubmission answers the same job
+        /// <br/>(Idempotent-Replayed: true). Images are staged on disk and deleted when the job's retention ends.
+        /// </remarks>
+        /// <param name="idempotencyKey">A resubmission with the same key answers the job the first one created (Idempotent-Replayed: true).</param>
+        /// <param name="webhookUrl">Optional http(s) URL POSTed the job's final state when it completes (retried).</param>
+        /// <param name="mode">Component mode: full (default; also ensemble), detector or classifier.</param>
+        /// <param name="country">Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).</param>
+        /// <param name="admin1Region">Request-wide first-level region (e.g. a US state); needs country.</param>
+        /// <param name="latitude">Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.</param>
+        /// <param name="longitude">Request-wide longitude in decimal degrees.</param>
+        /// <param name="metadata">JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.</param>
+        /// <param name="classifyAllBoxes">Classify every animal box and add per-box predictions (detection_predictions); mode=full only.</param>
+        /// <param name="maxClassifications">With classify_all_boxes: the most per-box predictions kept.</param>
+        /// <param name="minBoxConfidence">With classify_all_boxes: the least detector confidence of a box to classify.</param>
+        /// <param name="files">The images, one file part each (after every text field), or zip / tar / tar.gz archives whose entries are the images (read from the stream, never unpacked in full). At most JOBS_MAX_IMAGES images.</param>
+        /// <returns>Accepted: the job (queued), with its URL in Location. A resubmission with the same Idempotency-Key answers the first job.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<JobResponse> SubmitJobAsync(string? idempotencyKey = null, System.Uri? webhookUrl = null, string? mode = null, string? country = null, string? admin1Region = null, double? latitude = null, double? longitude = null, string? metadata = null, bool? classifyAllBoxes = null, int? maxClassifications = null, double? minBoxConfidence = null, System.Collections.Generic.IEnumerable<FileParameter> files = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (idempotencyKey != null)
+                        request_.Headers.TryAddWithoutValidation("Idempotency-Key", ConvertToString(idempotencyKey, System.Globalization.CultureInfo.InvariantCulture));
+                    var boundary_ = System.Guid.NewGuid().ToString();
+                    var content_ = new System.Net.Http.MultipartFormDataContent(boundary_);
+                    content_.Headers.Remove("Content-Type");
+                    content_.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=" + boundary_);
+
+                    if (webhookUrl != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(webhookUrl, System.Globalization.CultureInfo.InvariantCulture)), "webhook_url");
+                    }
+
+                    if (mode != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(mode, System.Globalization.CultureInfo.InvariantCulture)), "mode");
+                    }
+
+                    if (country != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(country, System.Globalization.CultureInfo.InvariantCulture)), "country");
+                    }
+
+                    if (admin1Region != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(admin1Region, System.Globalization.CultureInfo.InvariantCulture)), "admin1_region");
+                    }
+
+                    if (latitude != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(latitude, System.Globalization.CultureInfo.InvariantCulture)), "latitude");
+                    }
+
+                    if (longitude != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(longitude, System.Globalization.CultureInfo.InvariantCulture)), "longitude");
+                    }
+
+                    if (metadata != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(metadata, System.Globalization.CultureInfo.InvariantCulture)), "metadata");
+                    }
+
+                    if (classifyAllBoxes != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(classifyAllBoxes, System.Globalization.CultureInfo.InvariantCulture)), "classify_all_boxes");
+                    }
+
+                    if (maxClassifications != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(maxClassifications, System.Globalization.CultureInfo.InvariantCulture)), "max_classifications");
+                    }
+
+                    if (minBoxConfidence != null)
+                    {
+                        content_.Add(new System.Net.Http.StringContent(ConvertToString(minBoxConfidence, System.Globalization.CultureInfo.InvariantCulture)), "min_box_confidence");
+                    }
+
+                    if (files == null)
+                        throw new System.ArgumentNullException("files");
+                    else
+                    {
+                        foreach (var item_ in files)
+                        {
+                            var content_files_ = new System.Net.Http.StreamContent(item_.Data);
+                            if (!string.IsNullOrEmpty(item_.ContentType))
+                                content_files_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(item_.ContentType);
+                            content_.Add(content_files_, "files", item_.FileName ?? "files");
+                        }
+                    }
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/jobs"
+                    urlBuilder_.Append("v1/jobs");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 202)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<JobResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ValidationProblemDetails>("A form field is missing or invalid; \'errors\' names each field.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The upload is larger than the configured limit.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 415)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request is not multipart/form-data, or an image is not of a supported type.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// List jobs, newest first.
+        /// </summary>
+        /// <remarks>
+        /// limit (1-500, default 50) per page; pass the answer's next as before for the next page.
+        /// </remarks>
+        /// <returns>Success.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<JobListResponse> ListJobsAsync(int? limit = null, string? before = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/jobs"
+                    urlBuilder_.Append("v1/jobs");
+                    urlBuilder_.Append('?');
+                    if (limit != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("limit")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(limit, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (before != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("before")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(before, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<JobListResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ValidationProblemDetails>("A form field is missing or invalid; \'errors\' names each field.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No such resource (a job that never existed or whose retention ended).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A job's state, counts, throughput and ETA.
+        /// </summary>
+        /// <returns>Success.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<JobResponse> GetJobAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/jobs/{id}"
+                    urlBuilder_.Append("v1/jobs/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<JobResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No such resource (a job that never existed or whose retention ended).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Cancel a queued or running job.
+        /// </summary>
+        /// <remarks>
+        /// Results recorded so far are kept and can still be fetched; 409 when the job already ended.
+        /// </remarks>
+        /// <returns>Success.</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<JobResponse> CancelJobAsync(string id, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("DELETE");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/jobs/{id}"
+                    urlBuilder_.Append("v1/jobs/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<JobResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No such resource (a job that never existed or whose retention ended).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request conflicts with the resource\'s state (cancelling a job that already ended).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 504)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The request (or the upstream call) took longer than its timeout.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new AtlasApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A job's results so far (all of them once completed), in a batch format.
+        /// </summary>
+        /// <remarks>
+        /// ?format= speciesnet (default) | megadetector | csv, exactly as POST /v1/predictions writes them, in
+        /// <br/>input order. Read from the store through a temporary spool and streamed; the Job-State header says whether
+        /// <br/>more are to come.
+        /// </remarks>
+        /// <returns>One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).</returns>
+        /// <exception cref="AtlasApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<object> GetJobResultsAsync(string id, string? format = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                    if (!string.IsNullOrEmpty(_baseUrl)) urlBuilder_.Append(_baseUrl);
+                    // Operation Path: "v1/jobs/{id}/results"
+                    urlBuilder_.Append("v1/jobs/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/results");
+                    urlBuilder_.Append('?');
+                    if (format != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("format")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(format, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<object>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ValidationProblemDetails>("A form field is missing or invalid; \'errors\' names each field.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("The API key is not one of the configured keys.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("No such resource (a job that never existed or whose retention ended).", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("Too many requests from this client; wait the number of seconds in Retry-After.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new AtlasApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new AtlasApiException<ProblemDetails>("An unexpected error; quote the traceId when reporting it.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 504)
@@ -2312,6 +3238,120 @@ namespace Atlas.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("usage")]
         public GeminiUsageResponse? Usage { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A job as /v1/jobs shows it.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class JobResponse
+    {
+
+        /// <summary>
+        /// Job id.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public string Id { get; set; } = default!;
+
+        /// <summary>
+        /// queued, running, completed, failed or cancelled.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("state")]
+        public string State { get; set; } = default!;
+
+        /// <summary>
+        /// Images in the job.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public int Total { get; set; } = default!;
+
+        /// <summary>
+        /// Images finished (with a result, failed ones included).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("done")]
+        public int Done { get; set; } = default!;
+
+        /// <summary>
+        /// Images whose result is a failure (not an image, unreadable, over the size limit…).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("failed")]
+        public int Failed { get; set; } = default!;
+
+        /// <summary>
+        /// Images finished per second since the first started; null before any.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("images_per_second")]
+        public double? ImagesPerSecond { get; set; } = default!;
+
+        /// <summary>
+        /// Estimated seconds to the last image while queued or running; else null.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("eta_seconds")]
+        public double? EtaSeconds { get; set; } = default!;
+
+        /// <summary>
+        /// Submission time.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("created_at")]
+        public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        /// <summary>
+        /// When the first image finished; null before.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("started_at")]
+        public System.DateTimeOffset? StartedAt { get; set; } = default!;
+
+        /// <summary>
+        /// When the job ended; null while queued or running.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("finished_at")]
+        public System.DateTimeOffset? FinishedAt { get; set; } = default!;
+
+        /// <summary>
+        /// When the job, its staged images and its results are deleted (JOBS_RETENTION_HOURS).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("expires_at")]
+        public System.DateTimeOffset ExpiresAt { get; set; } = default!;
+
+        /// <summary>
+        /// Why a failed job failed; null otherwise.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("error")]
+        public string? Error { get; set; } = default!;
+
+        /// <summary>
+        /// The job's own URL.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("status_url")]
+        public string StatusUrl { get; set; } = default!;
+
+        /// <summary>
+        /// Its results (add ?format=megadetector or csv).
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("results_url")]
+        public string ResultsUrl { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// One page of GET /v1/jobs, newest first.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class JobListResponse
+    {
+
+        /// <summary>
+        /// The jobs of this page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("jobs")]
+        public System.Collections.Generic.IReadOnlyList<JobResponse> Jobs { get; set; } = new System.Collections.Generic.List<JobResponse>();
+
+        /// <summary>
+        /// Pass as before for the next page; null on the last page.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("next")]
+        public string? Next { get; set; } = default!;
 
     }
 

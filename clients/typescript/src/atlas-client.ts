@@ -37,7 +37,7 @@ export interface IAtlasClient {
     geminiAnalyze(prompt: string | undefined, files: FileParameter[] | undefined, schema_json: string | null | undefined, signal?: AbortSignal): Promise<GeminiAnalyzeResponse>;
 
     /**
-     * Readiness probe: 200 when every required check passes, 503 otherwise.
+     * Readiness probe: 200 when every required check passes, 503 otherwise (the checks registered with AddHealthChecks).
      * @return Success.
      */
     getHealth(signal?: AbortSignal): Promise<HealthResponse>;
@@ -71,6 +71,51 @@ export interface IAtlasClient {
      * @return One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).
      */
     runEnsemble(format: string | null | undefined, body: EnsembleRequest, signal?: AbortSignal): Promise<any>;
+
+    /**
+     * Submit a job: images, an archive, or paths under JOBS_INPUT_ROOT.
+     * @param idempotency_Key (optional) A resubmission with the same key answers the job the first one created (Idempotent-Replayed: true).
+     * @param webhook_url (optional) Optional http(s) URL POSTed the job's final state when it completes (retried).
+     * @param mode (optional) Component mode: full (default; also ensemble), detector or classifier.
+     * @param country (optional) Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).
+     * @param admin1_region (optional) Request-wide first-level region (e.g. a US state); needs country.
+     * @param latitude (optional) Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.
+     * @param longitude (optional) Request-wide longitude in decimal degrees.
+     * @param metadata (optional) JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.
+     * @param classify_all_boxes (optional) Classify every animal box and add per-box predictions (detection_predictions); mode=full only.
+     * @param max_classifications (optional) With classify_all_boxes: the most per-box predictions kept.
+     * @param min_box_confidence (optional) With classify_all_boxes: the least detector confidence of a box to classify.
+     * @param files (optional) The images, one file part each (after every text field), or zip / tar / tar.gz archives whose entries are the images (read from the stream, never unpacked in full). At most JOBS_MAX_IMAGES images.
+     * @return Accepted: the job (queued), with its URL in Location. A resubmission with the same Idempotency-Key answers the first job.
+     */
+    submitJob(idempotency_Key: string | undefined, webhook_url: string | null | undefined, mode: string | null | undefined, country: string | null | undefined, admin1_region: string | null | undefined, latitude: number | null | undefined, longitude: number | null | undefined, metadata: string | null | undefined, classify_all_boxes: boolean | null | undefined, max_classifications: number | null | undefined, min_box_confidence: number | null | undefined, files: FileParameter[] | undefined, signal?: AbortSignal): Promise<JobResponse>;
+
+    /**
+     * List jobs, newest first.
+     * @param limit (optional) 
+     * @param before (optional) 
+     * @return Success.
+     */
+    listJobs(limit: number | null | undefined, before: string | null | undefined, signal?: AbortSignal): Promise<JobListResponse>;
+
+    /**
+     * A job's state, counts, throughput and ETA.
+     * @return Success.
+     */
+    getJob(id: string, signal?: AbortSignal): Promise<JobResponse>;
+
+    /**
+     * Cancel a queued or running job.
+     * @return Success.
+     */
+    cancelJob(id: string, signal?: AbortSignal): Promise<JobResponse>;
+
+    /**
+     * A job's results so far (all of them once completed), in a batch format.
+     * @param format (optional) 
+     * @return One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).
+     */
+    getJobResults(id: string, format: string | null | undefined, signal?: AbortSignal): Promise<any>;
 
     /**
      * Run SpeciesNet on many images in one multipart request.
@@ -391,7 +436,7 @@ export class AtlasClient implements IAtlasClient {
     }
 
     /**
-     * Readiness probe: 200 when every required check passes, 503 otherwise.
+     * Readiness probe: 200 when every required check passes, 503 otherwise (the checks registered with AddHealthChecks).
      * @return Success.
      */
     getHealth(signal?: AbortSignal): Promise<HealthResponse> {
@@ -712,6 +757,464 @@ export class AtlasClient implements IAtlasClient {
             let result503: any = null;
             result503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
             return throwException("Not ready or overloaded (model not loaded, inference queue full, or Gemini not configured); retry after Retry-After when it is sent.", status, _responseText, _headers, result503);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<any>(null as any);
+    }
+
+    /**
+     * Submit a job: images, an archive, or paths under JOBS_INPUT_ROOT.
+     * @param idempotency_Key (optional) A resubmission with the same key answers the job the first one created (Idempotent-Replayed: true).
+     * @param webhook_url (optional) Optional http(s) URL POSTed the job's final state when it completes (retried).
+     * @param mode (optional) Component mode: full (default; also ensemble), detector or classifier.
+     * @param country (optional) Request-wide ISO 3166-1 alpha-3 country code (per-image metadata wins).
+     * @param admin1_region (optional) Request-wide first-level region (e.g. a US state); needs country.
+     * @param latitude (optional) Request-wide latitude in decimal degrees; with longitude, derives country (and US state) offline.
+     * @param longitude (optional) Request-wide longitude in decimal degrees.
+     * @param metadata (optional) JSON object keyed by file name with per-image country, admin1_region, latitude, longitude.
+     * @param classify_all_boxes (optional) Classify every animal box and add per-box predictions (detection_predictions); mode=full only.
+     * @param max_classifications (optional) With classify_all_boxes: the most per-box predictions kept.
+     * @param min_box_confidence (optional) With classify_all_boxes: the least detector confidence of a box to classify.
+     * @param files (optional) The images, one file part each (after every text field), or zip / tar / tar.gz archives whose entries are the images (read from the stream, never unpacked in full). At most JOBS_MAX_IMAGES images.
+     * @return Accepted: the job (queued), with its URL in Location. A resubmission with the same Idempotency-Key answers the first job.
+     */
+    submitJob(idempotency_Key: string | undefined, webhook_url: string | null | undefined, mode: string | null | undefined, country: string | null | undefined, admin1_region: string | null | undefined, latitude: number | null | undefined, longitude: number | null | undefined, metadata: string | null | undefined, classify_all_boxes: boolean | null | undefined, max_classifications: number | null | undefined, min_box_confidence: number | null | undefined, files: FileParameter[] | undefined, signal?: AbortSignal): Promise<JobResponse> {
+        let url_ = this.baseUrl + "/v1/jobs";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = new FormData();
+        if (webhook_url !== null && webhook_url !== undefined)
+            content_.append("webhook_url", webhook_url.toString());
+        if (mode !== null && mode !== undefined)
+            content_.append("mode", mode.toString());
+        if (country !== null && country !== undefined)
+            content_.append("country", country.toString());
+        if (admin1_region !== null && admin1_region !== undefined)
+            content_.append("admin1_region", admin1_region.toString());
+        if (latitude !== null && latitude !== undefined)
+            content_.append("latitude", latitude.toString());
+        if (longitude !== null && longitude !== undefined)
+            content_.append("longitude", longitude.toString());
+        if (metadata !== null && metadata !== undefined)
+            content_.append("metadata", metadata.toString());
+        if (classify_all_boxes !== null && classify_all_boxes !== undefined)
+            content_.append("classify_all_boxes", classify_all_boxes.toString());
+        if (max_classifications !== null && max_classifications !== undefined)
+            content_.append("max_classifications", max_classifications.toString());
+        if (min_box_confidence !== null && min_box_confidence !== undefined)
+            content_.append("min_box_confidence", min_box_confidence.toString());
+        if (files === null || files === undefined)
+            throw new globalThis.Error("The parameter 'files' cannot be null.");
+        else
+            files.forEach(item_ => content_.append("files", item_.data, item_.fileName ? item_.fileName : "files") );
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            signal,
+            headers: {
+                "Idempotency-Key": idempotency_Key !== undefined && idempotency_Key !== null ? "" + idempotency_Key : "",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSubmitJob(_response);
+        });
+    }
+
+    protected processSubmitJob(response: Response): Promise<JobResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            result202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JobResponse;
+            return result202;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ValidationProblemDetails;
+            return throwException("A form field is missing or invalid; \'errors\' names each field.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            result413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The upload is larger than the configured limit.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            result415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request is not multipart/form-data, or an image is not of a supported type.", status, _responseText, _headers, result415);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JobResponse>(null as any);
+    }
+
+    /**
+     * List jobs, newest first.
+     * @param limit (optional) 
+     * @param before (optional) 
+     * @return Success.
+     */
+    listJobs(limit: number | null | undefined, before: string | null | undefined, signal?: AbortSignal): Promise<JobListResponse> {
+        let url_ = this.baseUrl + "/v1/jobs?";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        if (before !== undefined && before !== null)
+            url_ += "before=" + encodeURIComponent("" + before) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListJobs(_response);
+        });
+    }
+
+    protected processListJobs(response: Response): Promise<JobListResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JobListResponse;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ValidationProblemDetails;
+            return throwException("A form field is missing or invalid; \'errors\' names each field.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No such resource (a job that never existed or whose retention ended).", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JobListResponse>(null as any);
+    }
+
+    /**
+     * A job's state, counts, throughput and ETA.
+     * @return Success.
+     */
+    getJob(id: string, signal?: AbortSignal): Promise<JobResponse> {
+        let url_ = this.baseUrl + "/v1/jobs/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetJob(_response);
+        });
+    }
+
+    protected processGetJob(response: Response): Promise<JobResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JobResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No such resource (a job that never existed or whose retention ended).", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JobResponse>(null as any);
+    }
+
+    /**
+     * Cancel a queued or running job.
+     * @return Success.
+     */
+    cancelJob(id: string, signal?: AbortSignal): Promise<JobResponse> {
+        let url_ = this.baseUrl + "/v1/jobs/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCancelJob(_response);
+        });
+    }
+
+    protected processCancelJob(response: Response): Promise<JobResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as JobResponse;
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No such resource (a job that never existed or whose retention ended).", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            result409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request conflicts with the resource\'s state (cancelling a job that already ended).", status, _responseText, _headers, result409);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
+            });
+        } else if (status === 504) {
+            return response.text().then((_responseText) => {
+            let result504: any = null;
+            result504 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The request (or the upstream call) took longer than its timeout.", status, _responseText, _headers, result504);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JobResponse>(null as any);
+    }
+
+    /**
+     * A job's results so far (all of them once completed), in a batch format.
+     * @param format (optional) 
+     * @return One result per image, in input order: SpeciesNet predictions JSON (format=speciesnet), the MegaDetector batch output format 1.6 (format=megadetector), or CSV (format=csv).
+     */
+    getJobResults(id: string, format: string | null | undefined, signal?: AbortSignal): Promise<any> {
+        let url_ = this.baseUrl + "/v1/jobs/{id}/results?";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        if (format !== undefined && format !== null)
+            url_ += "format=" + encodeURIComponent("" + format) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            signal,
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetJobResults(_response);
+        });
+    }
+
+    protected processGetJobResults(response: Response): Promise<any> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            result200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as any;
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            result400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ValidationProblemDetails;
+            return throwException("A form field is missing or invalid; \'errors\' names each field.", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            result401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No API key was sent (only when the service runs with ATLAS_API_KEYS).", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            result403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("The API key is not one of the configured keys.", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            result404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("No such resource (a job that never existed or whose retention ended).", status, _responseText, _headers, result404);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            result429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("Too many requests from this client; wait the number of seconds in Retry-After.", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            result500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver) as ProblemDetails;
+            return throwException("An unexpected error; quote the traceId when reporting it.", status, _responseText, _headers, result500);
             });
         } else if (status === 504) {
             return response.text().then((_responseText) => {
@@ -1110,6 +1613,46 @@ export interface GeminiMetadataResponse {
     failed: number;
     latency_ms: number;
     usage: GeminiUsageResponse | null;
+}
+
+/** A job as /v1/jobs shows it. */
+export interface JobResponse {
+    /** Job id. */
+    id: string;
+    /** queued, running, completed, failed or cancelled. */
+    state: string;
+    /** Images in the job. */
+    total: number;
+    /** Images finished (with a result, failed ones included). */
+    done: number;
+    /** Images whose result is a failure (not an image, unreadable, over the size limit…). */
+    failed: number;
+    /** Images finished per second since the first started; null before any. */
+    images_per_second: number | null;
+    /** Estimated seconds to the last image while queued or running; else null. */
+    eta_seconds: number | null;
+    /** Submission time. */
+    created_at: string;
+    /** When the first image finished; null before. */
+    started_at: string | null;
+    /** When the job ended; null while queued or running. */
+    finished_at: string | null;
+    /** When the job, its staged images and its results are deleted (JOBS_RETENTION_HOURS). */
+    expires_at: string;
+    /** Why a failed job failed; null otherwise. */
+    error: string | null;
+    /** The job's own URL. */
+    status_url: string;
+    /** Its results (add ?format=megadetector or csv). */
+    results_url: string;
+}
+
+/** One page of GET /v1/jobs, newest first. */
+export interface JobListResponse {
+    /** The jobs of this page. */
+    jobs: JobResponse[];
+    /** Pass as before for the next page; null on the last page. */
+    next: string | null;
 }
 
 /** Response of GET /. */

@@ -70,7 +70,7 @@ public sealed class JobsController(ISender sender, JobIntake intake, IJobStaging
     public async Task<JobListResponse> List([FromQuery(Name = "limit")] int? limit, [FromQuery(Name = "before")] string? before, CancellationToken cancellationToken)
     {
         var page = await sender.Send(new ListJobsQuery(limit, string.IsNullOrWhiteSpace(before) ? null : before.Trim()), cancellationToken);
-        return new JobListResponse { Jobs = [.. page.Jobs.Select(JobResponse.From)], Next = page.Next };
+        return new JobListResponse([.. page.Jobs.Select(JobResponse.From)], page.Next);
     }
 
     /// <summary>A job's state, counts, throughput and ETA.</summary>

@@ -25,6 +25,12 @@ internal static class BatchOpenApi
             case "v1/ensemble":
                 SetBatchResults(operation);
                 break;
+            case "v1/jobs" when operation.OperationId == "submitJob":
+                DescribeJobSubmission(operation);
+                break;
+            case "v1/jobs/{id}/results":
+                SetBatchResults(operation);
+                break;
             case "v1/render":
                 if (operation.Responses.TryGetValue("200", out var ok))
                 {
@@ -101,6 +107,43 @@ internal static class BatchOpenApi
         }
 
         return form;
+    }
+
+    /// <summary>
+    /// POST /v1/jobs reads its body itself. The document gives the multipart form (the batch form less format, plus
+    /// webhook_url, archives allowed), so generated clients get one clean upload method; the JSON paths body
+    /// (<c>{"paths": [...]}</c> under JOBS_INPUT_ROOT) is described in the operation's text.
+    /// </summary>
+    private static void DescribeJobSubmission(OpenApiOperation operation)
+    {
+        var form = PredictionsForm();
+        form.Properties.Remove("format");
+        // A plain string here (values in the text): an enum would be a second generated Mode type and rename the batch one.
+        form.Properties["mode"] = new JsonSchemaProperty
+        {
+            Type = JsonObjectType.String, IsNullableRaw = true, Default = "full", Example = "full",
+            Description = "Component mode: full (default; also ensemble), detector or classifier.",
+        };
+        form.Properties["webhook_url"] = new JsonSchemaProperty
+        {
+            Type = JsonObjectType.String, Format = JsonFormatStrings.Uri, IsNullableRaw = true,
+            Description = "Optional http(s) URL POSTed the job's final state when it completes (retried).",
+        };
+        form.Properties["files"].Description = "The images, one file part each (after every text field), or zip / tar / tar.gz archives "
+            + "whose entries are the images (read from the stream, never unpacked in full). At most JOBS_MAX_IMAGES images.";
+
+        operation.RequestBody = new OpenApiRequestBody { IsRequired = true };
+        operation.RequestBody.Content["multipart/form-data"] = new OpenApiMediaType { Schema = form };
+        if (operation.Responses.TryGetValue("202", out var accepted))
+        {
+            accepted.Description = "Accepted: the job (queued), with its URL in Location. A resubmission with the same Idempotency-Key answers the first job.";
+        }
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = "Idempotency-Key", Kind = OpenApiParameterKind.Header, IsRequired = false,
+            Schema = new JsonSchema { Type = JsonObjectType.String, MaxLength = 255 },
+            Description = "A resubmission with the same key answers the job the first one created (Idempotent-Replayed: true).",
+        });
     }
 
     private static JsonSchemaProperty Text(string description, string example, params string[] values)

@@ -28,13 +28,20 @@ internal static class OpenApiExamples
             ["gemini"] = new("ok", false, new Dictionary<string, object?>(StringComparer.Ordinal) { ["configured"] = true, ["model"] = "gemini-2.5-flash" }),
         }),
         [typeof(LivenessResponse)] = () => new LivenessResponse("alive"),
+        [typeof(JobResponse)] = () => Job(),
+        [typeof(JobListResponse)] = () => new JobListResponse([Job()], "0193a5b2c4d17e6f8a9b0c1d2e3f4a5b"),
     };
+
+    private static JobResponse Job() => new("0193a5b2c4d17e6f8a9b0c1d2e3f4a5c", "running", 120000, 48213, 37, 41.7, 1820.5,
+        new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 6, 1, 8, 0, 4, TimeSpan.Zero), null,
+        new DateTimeOffset(2026, 6, 8, 8, 0, 0, TimeSpan.Zero), null,
+        "/v1/jobs/0193a5b2c4d17e6f8a9b0c1d2e3f4a5c", "/v1/jobs/0193a5b2c4d17e6f8a9b0c1d2e3f4a5c/results");
 
     /// <summary>The example body for a response type, or null when there is none.</summary>
     public static JToken? For(Type? type, string code = "200")
     {
         if (type == typeof(HealthResponse) && code == "503") return Serialize(Unready());
-        return code == "200" && type is not null && Examples.TryGetValue(type, out var make) ? Serialize(make()) : null;
+        return code is "200" or "202" && type is not null && Examples.TryGetValue(type, out var make) ? Serialize(make()) : null;
     }
 
     private static JToken Serialize(object value) => JToken.Parse(JsonSerializer.Serialize(value, value.GetType()));
