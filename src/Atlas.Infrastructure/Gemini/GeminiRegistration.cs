@@ -1,4 +1,3 @@
-using Atlas.Application.ServiceInfo;
 using Atlas.Domain.Abstractions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

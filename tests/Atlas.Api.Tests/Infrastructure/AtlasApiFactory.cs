@@ -13,7 +13,7 @@ namespace Atlas.Api.Tests.Infrastructure;
 /// Hosts the real Atlas pipeline on Kestrel over loopback (real HTTP, real multipart parsing and body limits).
 /// <see cref="Classifier"/> replaces the SpeciesNet engine when a test wants to control its answer; settings are
 /// passed as configuration keys. Every test client shares the loopback IP, so the per-client rate limits are
-/// raised out of the way unless a test sets them; <paramref name="services"/> lets a test add services
+/// raised out of the way unless a test sets them; the constructor's services callback lets a test add services
 /// (a log sink, a test-only controller).
 /// </summary>
 public sealed class AtlasApiFactory : WebApplicationFactory<Program>

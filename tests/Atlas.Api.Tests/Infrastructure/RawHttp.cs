@@ -12,6 +12,11 @@ public static class RawHttp
 {
     public sealed record Response(int Status, string Head, string Body);
 
+    /// <summary>Sends one raw HTTP/1.1 request (<paramref name="head"/> then <paramref name="body"/>) and reads the answer.</summary>
+    /// <param name="baseAddress">The server.</param>
+    /// <param name="head">Request line and headers, without the final blank line.</param>
+    /// <param name="body">The body bytes.</param>
+    /// <param name="chunked">Send the body with chunked transfer encoding.</param>
     /// <param name="mustWriteWholeBody">Behave like Python's urllib and most simple clients: write the whole body before
     /// reading anything, and fail (IOException: broken pipe / connection reset) if the server stops reading first.</param>
     public static async Task<Response> SendAsync(Uri baseAddress, string head, byte[] body, bool chunked, bool mustWriteWholeBody = false)

@@ -1,7 +1,7 @@
 namespace Atlas.Api.Tests.Reliability;
 
 /// <summary>
-/// Inputs found by <see cref="FuzzTests"/> that broke the contract, kept as corpus cases so they stay fixed. Each notes
+/// Inputs found by <c>FuzzTests</c> that broke the contract, kept as corpus cases so they stay fixed. Each notes
 /// how it was found (seed and iteration of the mutator) and what was wrong.
 /// </summary>
 public static class FuzzRegressions

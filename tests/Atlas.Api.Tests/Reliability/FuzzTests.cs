@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Atlas.Api.Tests.EndToEnd;
-using Atlas.Api.Tests.Infrastructure;
 using Atlas.Domain.Errors;
 using Atlas.Infrastructure.Imaging;
 using SkiaSharp;

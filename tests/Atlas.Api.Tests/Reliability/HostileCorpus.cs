@@ -21,7 +21,7 @@ public sealed record FormPart(string Name, byte[] Data, string? FileName = null,
 
 /// <summary>
 /// The hostile-input corpus: every request is generated here (no downloaded files), each states its expected status.
-/// Run by <see cref="HostileInputTests"/> against the real HTTP host with the real engine on the demo bundle.
+/// Run by <c>HostileInputTests</c> against the real HTTP host with the real engine on the demo bundle.
 /// </summary>
 public static class HostileCorpus
 {

@@ -3,7 +3,6 @@ using Atlas.Domain.Errors;
 using Atlas.Domain.SpeciesNet;
 using Atlas.Infrastructure.Imaging;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Infrastructure.Onnx;
 using Atlas.Infrastructure.SpeciesNet;
 using Atlas.Infrastructure.Tests.Onnx;
 using Microsoft.Extensions.Logging.Abstractions;
