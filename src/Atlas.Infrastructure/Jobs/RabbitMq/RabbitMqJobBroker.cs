@@ -364,7 +364,7 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
     }
 
     /// <summary>A delivered task; settled (acknowledged or released) at most once.</summary>
-    private sealed class RabbitMqJobDelivery(JobTask task, IChannel channel, ulong deliveryTag, bool redelivered, ILogger logger) : IJobDelivery
+    internal sealed class RabbitMqJobDelivery(JobTask task, IChannel channel, ulong deliveryTag, bool redelivered, ILogger logger) : IJobDelivery
     {
         private int _settled;
 
@@ -390,9 +390,9 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
             {
                 await settle(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or ObjectDisposedException)
             {
-                // The channel is gone, and with it the delivery: the broker has put the task back on the queue.
+                // The channel is gone (closed, or disposed with its consumer), and with it the delivery: the broker has put the task back on the queue.
                 LogSettleFailed(logger, action, task.JobId, task.FirstIndex, ex.Message);
             }
         }
