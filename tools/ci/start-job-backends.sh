@@ -6,6 +6,7 @@
 #                                                  already running from DIR is reused) and prints on stdout:
 #                                                    ATLAS_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/
 #                                                    ATLAS_TEST_POSTGRES=Host=127.0.0.1;Port=55432;Username=atlas;Database=atlas
+#                                                    ATLAS_TEST_RABBITMQCTL=DIR/rabbitmq/rabbitmqctl (this node's CLI)
 #   tools/ci/start-job-backends.sh env [DIR]       prints those lines only (starts nothing)
 #   tools/ci/start-job-backends.sh stop [DIR]      stops both and deletes DIR
 #
@@ -32,6 +33,19 @@ die() { log "ERROR: $*"; exit 1; }
 print_env() {
   echo "ATLAS_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:$amqp_port/"
   echo "ATLAS_TEST_POSTGRES=Host=127.0.0.1;Port=$pg_port;Username=atlas;Database=atlas"
+  # rabbitmqctl for this node (the broker tests use it to cut connections server-side).
+  if [ -x "$dir/rabbitmq/rabbitmqctl" ]; then echo "ATLAS_TEST_RABBITMQCTL=$dir/rabbitmq/rabbitmqctl"; fi
+}
+
+write_rabbitmqctl() {
+  cat >"$dir/rabbitmq/rabbitmqctl" <<EOF
+#!/usr/bin/env bash
+# rabbitmqctl for the throwaway node started by tools/ci/start-job-backends.sh
+export HOME="$dir/rabbitmq" RABBITMQ_CONF_ENV_FILE=/dev/null RABBITMQ_NODENAME="$node" ERL_EPMD_PORT="$epmd_port" \\
+  RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+exec "$(rabbit_bin rabbitmqctl)" "\$@"
+EOF
+  chmod +x "$dir/rabbitmq/rabbitmqctl"
 }
 
 as_root() {
@@ -86,6 +100,7 @@ rabbit_bin() {
 start_rabbitmq() {
   if port_open "$amqp_port"; then
     if [ -f "$dir/rabbitmq/rabbitmq.pid" ] && kill -0 "$(cat "$dir/rabbitmq/rabbitmq.pid")" 2>/dev/null; then
+      write_rabbitmqctl
       log "RabbitMQ already running on 127.0.0.1:$amqp_port (reused)"
     else
       log "port $amqp_port already answers (not started by this script): reused as the RabbitMQ server"
@@ -115,6 +130,7 @@ EOF
   done
   port_open "$amqp_port" || { tail -n 30 "$dir/rabbitmq/log/"*.log >&2 || true; die "RabbitMQ did not open 127.0.0.1:$amqp_port within 60 s"; }
   (rabbit_env; "$(rabbit_bin rabbitmqctl)" -q await_startup --timeout 60 >&2) || die "rabbitmqctl await_startup failed"
+  write_rabbitmqctl
   log "RabbitMQ $(cd / && rabbit_env && "$(rabbit_bin rabbitmqctl)" -q version 2>/dev/null || echo '?') on 127.0.0.1:$amqp_port (node $node, data $dir/rabbitmq)"
 }
 

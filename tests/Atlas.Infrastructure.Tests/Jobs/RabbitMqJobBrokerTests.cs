@@ -255,6 +255,53 @@ public sealed class RabbitMqJobBrokerTests
         });
     }
 
+    [Test]
+    public async Task AfterTheBrokerDropsTheConnection_TheBrokerReconnects_RedeliversAndKeepsConsumingAndPublishing()
+    {
+        var rabbitmqctl = Environment.GetEnvironmentVariable("ATLAS_TEST_RABBITMQCTL");
+        if (string.IsNullOrEmpty(rabbitmqctl))
+        {
+            Assert.Ignore("ATLAS_TEST_RABBITMQCTL is not set (tools/ci/start-job-backends.sh prints it for the node it starts): cannot cut connections server-side.");
+        }
+        var broker = NewBroker();
+        await broker.EnqueueAsync(Task(0), CancellationToken.None);
+        var consumer = Consume(broker, prefetch: 1);
+        var held = await consumer.NextAsync(Wait);
+
+        // What a broker restart or a network cut does to every client: the server closes the connections.
+        await RunAsync(rabbitmqctl!, "close_all_connections", "atlas test: connection cut");
+
+        var redelivered = await consumer.NextAsync(TimeSpan.FromSeconds(30));
+        await held!.AckAsync(CancellationToken.None); // stale: dropped, never a channel error
+        await redelivered!.AckAsync(CancellationToken.None);
+        await broker.EnqueueAsync(Task(8), CancellationToken.None);
+        var afterRecovery = await consumer.NextAsync(Wait);
+        await afterRecovery!.AckAsync(CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(redelivered.Task, Is.EqualTo(Task(0)));
+            Assert.That(((RabbitMqJobBroker.RabbitMqJobDelivery)redelivered).Redelivered, Is.True);
+            Assert.That(afterRecovery.Task, Is.EqualTo(Task(8)));
+            Assert.That(await consumer.NextAsync(Quiet), Is.Null);
+            Assert.That(await broker.DepthAsync(CancellationToken.None), Is.Zero);
+        });
+    }
+
+    private static async Task RunAsync(string file, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.That(process.ExitCode, Is.Zero, $"{file} {string.Join(' ', arguments)}: {await stderr}");
+    }
+
     /// <summary>Runs <see cref="IJobBroker.ConsumeAsync"/> in the background, as a worker does, and hands its deliveries out one by one.</summary>
     private sealed class Consumer : IAsyncDisposable
     {
