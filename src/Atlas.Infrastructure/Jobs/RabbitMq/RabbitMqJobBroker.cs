@@ -66,9 +66,9 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
                 }
                 catch (AlreadyClosedException) when (attempt < 3)
                 {
-                    // The channel died under us (broker restart, recovery in progress): open another and retry.
-                    // A message confirmed twice is harmless: a re-delivered task skips recorded results.
-                    _publishChannel = null;
+                    // The channel died under us (broker restart, recovery in progress): the next attempt opens another
+                    // (PublishChannelAsync replaces a closed one). A task enqueued twice is harmless: a re-delivered
+                    // task skips the results already recorded.
                     await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
                 }
             }
