@@ -101,6 +101,23 @@ public sealed partial class PostgresJobStore : IJobStore, IHostedService, IAsync
     {
         ArgumentNullException.ThrowIfNull(job);
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            var (record, created) = await TryCreateAsync(job, cancellationToken).ConfigureAwait(false);
+            if (record is not null)
+            {
+                return (record, created);
+            }
+            if (attempt == 3)
+            {
+                throw new InvalidOperationException($"Job with idempotency key conflicts but cannot be read (deleted meanwhile?): {job.Id}");
+            }
+            // The job holding the key was deleted between the insert and the read: the key is free again.
+        }
+    }
+
+    private async Task<(JobRecord? Job, bool Created)> TryCreateAsync(NewJob job, CancellationToken cancellationToken)
+    {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -126,7 +143,7 @@ public sealed partial class PostgresJobStore : IJobStore, IHostedService, IAsync
                     await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                     var existing = await QueryJobsAsync(connection, _sql.SelectJobByKey, p => p.AddWithValue("key", job.IdempotencyKey!), cancellationToken)
                         .ConfigureAwait(false);
-                    return (existing[0], false);
+                    return (existing.Count == 0 ? null : existing[0], false);
                 }
                 await InsertImagesAsync(connection, transaction, job, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
