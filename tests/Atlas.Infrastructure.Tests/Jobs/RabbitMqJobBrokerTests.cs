@@ -288,6 +288,33 @@ public sealed class RabbitMqJobBrokerTests
         });
     }
 
+    [Test]
+    public async Task AfterTheQueueIsDeletedUnderAConsumer_TheConsumerComesBackAndTasksFlowAgain()
+    {
+        var broker = NewBroker();
+        var consumer = Consume(broker, prefetch: 1);
+        await broker.EnqueueAsync(Task(0), CancellationToken.None);
+        var first = await consumer.NextAsync(Wait);
+        await first!.AckAsync(CancellationToken.None);
+
+        // The broker cancels the consumer (basic.cancel) while the connection stays up: recovery does not help.
+        var factory = new ConnectionFactory { Uri = _uri };
+        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.QueueDeleteAsync(_queue, ifUnused: false, ifEmpty: false);
+        }
+        await broker.EnqueueAsync(Task(8), CancellationToken.None);
+        var afterDelete = await consumer.NextAsync(TimeSpan.FromSeconds(20));
+        await afterDelete!.AckAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Task, Is.EqualTo(Task(0)));
+            Assert.That(afterDelete.Task, Is.EqualTo(Task(8)));
+        });
+    }
+
     private static async Task RunAsync(string file, params string[] arguments)
     {
         var start = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };

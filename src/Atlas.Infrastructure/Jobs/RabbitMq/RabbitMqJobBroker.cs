@@ -27,6 +27,7 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private IConnection? _connection;
     private IChannel? _publishChannel;
+    private volatile bool _recovering;
     private bool _disposed;
 
     public RabbitMqJobBroker(IOptions<RabbitMqJobBrokerOptions> options, ILogger<RabbitMqJobBroker> logger)
@@ -63,6 +64,12 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
                     await channel.BasicPublishAsync(string.Empty, _options.Queue, mandatory: true, properties, body, cancellationToken)
                         .ConfigureAwait(false);
                     return;
+                }
+                catch (PublishException ex) when (ex.IsReturn && attempt < 3)
+                {
+                    // Unroutable: the queue was deleted (by an operator, or a broker reset). Declare it again.
+                    await channel.QueueDeclareAsync(_options.Queue, durable: true, exclusive: false, autoDelete: false, arguments: null,
+                        cancellationToken: cancellationToken).ConfigureAwait(false);
                 }
                 catch (AlreadyClosedException) when (attempt < 3)
                 {
@@ -175,12 +182,14 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
             {
                 if (args.Initiator != ShutdownInitiator.Application)
                 {
+                    _recovering = true;
                     LogConnectionLost(_logger, _options.Uri.Host, args.ReplyText);
                 }
                 return Task.CompletedTask;
             };
             connection.RecoverySucceededAsync += (_, _) =>
             {
+                _recovering = false;
                 LogConnectionRecovered(_logger, _options.Uri.Host);
                 return Task.CompletedTask;
             };
@@ -225,7 +234,7 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
             {
                 var connection = await ConnectionAsync(cancellationToken).ConfigureAwait(false);
                 var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                var session = new ConsumerSession(channel, connection, _logger);
+                var session = new ConsumerSession(channel, connection, () => _recovering, _logger);
                 try
                 {
                     await session.StartAsync(_options.Queue, prefetch, cancellationToken).ConfigureAwait(false);
@@ -270,11 +279,22 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job broker: could not {Action} task {JobId}/{FirstIndex}: channel closed ({Reason}); RabbitMQ delivers it again")]
     private static partial void LogSettleFailed(ILogger logger, string action, string jobId, int firstIndex, string reason);
 
-    /// <summary>One channel with one consumer; deliveries flow through an in-memory channel bounded by the prefetch.</summary>
-    private sealed class ConsumerSession(IChannel channel, IConnection connection, ILogger logger) : IAsyncDisposable
+    /// <summary>
+    /// One channel with one consumer; deliveries flow through an in-memory channel (RabbitMQ's prefetch bounds it).
+    /// A lost connection is recovered by the client, channel and consumer included, so the session lives on; a
+    /// watchdog ends it only when the connection is up (and not recovering) but the channel is closed or the consumer
+    /// cancelled by the broker (queue deleted, channel error), which recovery does not repair.
+    /// </summary>
+    private sealed class ConsumerSession(IChannel channel, IConnection connection, Func<bool> recovering, ILogger logger) : IAsyncDisposable
     {
+        private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(500);
+
         private readonly Channel<IJobDelivery> _deliveries = Channel.CreateUnbounded<IJobDelivery>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly CancellationTokenSource _stop = new();
+        private AsyncEventingBasicConsumer? _consumer;
+        private Task _watchdog = Task.CompletedTask;
         private string _queue = string.Empty;
+        private int _ended;
 
         public ChannelReader<IJobDelivery> Deliveries => _deliveries.Reader;
 
@@ -283,25 +303,45 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
         public async Task StartAsync(string queue, ushort prefetch, CancellationToken cancellationToken)
         {
             _queue = queue;
+            // Declared by every consumer (idempotent): a queue deleted meanwhile comes back.
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: null,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
             await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: prefetch, global: false, cancellationToken).ConfigureAwait(false);
             channel.ChannelShutdownAsync += (_, args) =>
             {
-                // A lost connection is recovered by the client (the channel and this consumer come back); a channel
-                // the broker closed while the connection stays open, or our own close, ends this session.
-                if (args.Initiator == ShutdownInitiator.Application || connection.IsOpen)
+                // Our own close (or the broker instance's disposal) ends the session at once.
+                if (args.Initiator == ShutdownInitiator.Application)
                 {
                     End(args.ReplyText);
                 }
                 return Task.CompletedTask;
             };
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += OnReceivedAsync;
-            consumer.UnregisteredAsync += (_, _) =>
+            _consumer = new AsyncEventingBasicConsumer(channel);
+            _consumer.ReceivedAsync += OnReceivedAsync;
+            await channel.BasicConsumeAsync(queue, autoAck: false, _consumer, cancellationToken).ConfigureAwait(false);
+            _watchdog = WatchAsync(_stop.Token);
+        }
+
+        private async Task WatchAsync(CancellationToken cancellationToken)
+        {
+            var deadTicks = 0;
+            try
             {
-                End("consumer cancelled by the broker");
-                return Task.CompletedTask;
-            };
-            await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+                while (Volatile.Read(ref _ended) == 0)
+                {
+                    await Task.Delay(WatchInterval, cancellationToken).ConfigureAwait(false);
+                    var dead = !recovering() && connection.IsOpen && (!channel.IsOpen || _consumer is { IsRunning: false });
+                    deadTicks = dead ? deadTicks + 1 : 0;
+                    if (deadTicks >= 2)
+                    {
+                        End(channel.CloseReason?.ReplyText ?? (channel.IsOpen ? "consumer cancelled by the broker" : "channel closed"));
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Disposed.
+            }
         }
 
         private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs args)
@@ -331,34 +371,46 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
                 return;
             }
             var delivery = new RabbitMqJobDelivery(task, channel, args.DeliveryTag, args.Redelivered, logger);
-            if (!_deliveries.Writer.TryWrite(delivery))
+            if (Volatile.Read(ref _ended) == 1 || !_deliveries.Writer.TryWrite(delivery))
             {
-                // The session ended between the delivery and here: hand the task back.
+                // The session has ended (nobody reads): hand the task back and stop this consumer for good, so it
+                // cannot keep taking tasks that no one processes.
                 await delivery.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+                _ = CloseQuietlyAsync();
             }
         }
 
         private void End(string reason)
         {
-            EndReason ??= reason;
+            if (Interlocked.Exchange(ref _ended, 1) == 1)
+            {
+                return;
+            }
+            EndReason = reason;
             _deliveries.Writer.TryComplete();
+        }
+
+        private async Task CloseQuietlyAsync()
+        {
+            try
+            {
+                // Closing the channel hands every unacknowledged task back to the queue and removes the channel
+                // (and its consumer) from automatic recovery.
+                await channel.CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or ObjectDisposedException)
+            {
+                // Already gone with its connection.
+            }
         }
 
         public async ValueTask DisposeAsync()
         {
-            _deliveries.Writer.TryComplete();
-            try
-            {
-                // Closing the channel hands every unacknowledged task back to the queue.
-                if (channel.IsOpen)
-                {
-                    await channel.CloseAsync().ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
-            {
-                // Already gone with its connection.
-            }
+            End("stopped");
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _watchdog.ConfigureAwait(false);
+            _stop.Dispose();
+            await CloseQuietlyAsync().ConfigureAwait(false);
             await channel.DisposeAsync().ConfigureAwait(false);
         }
     }
