@@ -93,6 +93,11 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (_disposed)
+            {
+                // The broker (its connection) was disposed: the deliveries end; the broker re-queued what was held.
+                yield break;
+            }
             var session = await OpenConsumerAsync((ushort)prefetch, cancellationToken).ConfigureAwait(false);
             await using (session.ConfigureAwait(false))
             {
@@ -100,6 +105,10 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
                 {
                     yield return delivery;
                 }
+            }
+            if (_disposed)
+            {
+                yield break;
             }
             // The broker closed the channel or cancelled the consumer: its unacknowledged tasks go back to the
             // queue. Open a new channel after a pause.
