@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
+using Atlas.Domain.Errors;
 using Atlas.Domain.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -79,6 +80,12 @@ public sealed partial class RabbitMqJobBroker : IJobBroker, IAsyncDisposable
                     await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+        catch (Exception ex) when (ex is BrokerUnreachableException or AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            // The broker is down or unreachable: the client sees 503 + Retry-After instead of a 500, and can retry
+            // the submission (with the same Idempotency-Key).
+            throw new ServiceUnavailableException("The job queue (RabbitMQ) cannot be reached; try again shortly.", TimeSpan.FromSeconds(5), ex);
         }
         finally
         {
