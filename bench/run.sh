@@ -33,4 +33,28 @@ api_dll=${api[0]}
 bench_dll=${bench[0]}
 
 dotnet "$bench_dll" --api-dll "$api_dll" --out bench/results "$@"
-echo "Copy the tables from bench/results/results.md into BENCHMARKS.md when they are meant to replace the published run."
+
+# The reference pipeline (PIL + OpenCV pre-processing, djpeg, PyTorch eager stand-ins) on the same image.
+image=../shared/speciesnet/images/african_elephants.jpg
+[[ -f $image ]] || image=bench/results/synthetic.jpg
+if [[ -f $image ]] && /usr/bin/python3 -c 'import PIL, cv2' 2>/dev/null && command -v djpeg >/dev/null; then
+  torch_flag=()
+  /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null && torch_flag=(--torch)
+  /usr/bin/python3 bench/models/reference.py "$image" "${torch_flag[@]}" > bench/results/reference.md
+else
+  echo "python3-pil/python3-opencv/libjpeg-turbo-progs missing: no reference table." > bench/results/reference.md
+fi
+
+# One command, tables in BENCHMARKS.md: the generated block between the markers is replaced by this run's tables.
+/usr/bin/python3 - <<'PY'
+from pathlib import Path
+doc, begin, end = Path("BENCHMARKS.md"), "<!-- bench:generated:begin -->", "<!-- bench:generated:end -->"
+text = doc.read_text()
+block = Path("bench/results/results.md").read_text() + "\n" + Path("bench/results/reference.md").read_text()
+if begin in text and end in text:
+    text = text[: text.index(begin) + len(begin)] + "\n" + block + text[text.index(end):]
+else:
+    text += f"\n## Latest generated run\n\n{begin}\n{block}{end}\n"
+doc.write_text(text)
+print("BENCHMARKS.md: generated block updated from bench/results/results.md and reference.md")
+PY

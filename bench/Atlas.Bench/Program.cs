@@ -2,7 +2,7 @@ using System.Globalization;
 using Atlas.Bench;
 using Atlas.Infrastructure.Onnx;
 
-// Usage: atlas-bench [--sections stages,engine,classifier,http,batch,microbatch,memory] [--image PATH] [--labels PATH]
+// Usage: atlas-bench [--sections stages,engine,classifier,http,batch,microbatch,memory,inference] [--image PATH] [--labels PATH]
 //                    [--effnet PATH] [--standins DIR] [--api-dll PATH] [--out DIR]
 // Run through bench/run.sh, which builds Release and passes the paths.
 var options = Args.Parse(args);
@@ -21,6 +21,8 @@ else
     Console.WriteLine($"{options.Image} not found (../shared is absent?): using a synthetic 2048x1536 JPEG instead.");
     jpeg = SyntheticInputs.Jpeg();
     imageName = "synthetic 2048x1536 JPEG";
+    Directory.CreateDirectory(options.Out);
+    File.WriteAllBytes(Path.Combine(options.Out, "synthetic.jpg"), jpeg); // for bench/models/reference.py
 }
 
 Console.WriteLine($"Image: {imageName} ({jpeg.Length / 1024} KiB)");
@@ -92,6 +94,19 @@ if (options.Wants("batch"))
     else
     {
         report.Line($"Section 5 skipped: Atlas.Api.dll not found at '{options.ApiDll}' (pass --api-dll; bench/run.sh does).");
+    }
+}
+
+if (options.Wants("inference"))
+{
+    Console.WriteLine("8. inference on the stand-ins");
+    if (File.Exists(Path.Combine(options.StandIns, "yolov5x6_standin.onnx")) && File.Exists(Path.Combine(options.StandIns, "effnetv2m_2498.onnx")))
+    {
+        foreach (var m in StandInInferenceBenchmark.Run(options.StandIns, onnx)) report.Add(m);
+    }
+    else
+    {
+        report.Line($"Section 8 skipped: no stand-ins in {options.StandIns} (bench/models/build_standins.py).");
     }
 }
 
