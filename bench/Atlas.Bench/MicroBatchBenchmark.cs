@@ -29,8 +29,13 @@ internal static class MicroBatchBenchmark
             {
                 EngineBenchmarks.WriteStandInBundle(bundle.FullName, standInDir);
                 // One round per concurrency: the stand-in detector is YOLOv5x6-sized (several seconds per image on 2 cores).
-                await RunBundleAsync("stand-ins (YOLOv5x6-shaped detector + EfficientNetV2-M)", bundle.FullName, jpeg, apiDll, logDir, report,
-                    [(1, 2), (8, 8), (32, 32)]).ConfigureAwait(false);
+                // ATLAS_BENCH_STANDIN_PHASES="clients:requests,..." overrides the counts (default 1:2,8:8,32:32).
+                var phases = (Environment.GetEnvironmentVariable("ATLAS_BENCH_STANDIN_PHASES") ?? "1:2,8:8,32:32")
+                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(p => p.Split(':'))
+                    .Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture)))
+                    .ToArray();
+                await RunBundleAsync("stand-ins (YOLOv5x6-shaped detector + EfficientNetV2-M)", bundle.FullName, jpeg, apiDll, logDir, report, phases).ConfigureAwait(false);
             }
             finally
             {
