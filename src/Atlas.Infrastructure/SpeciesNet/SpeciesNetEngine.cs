@@ -46,6 +46,11 @@ public sealed class SpeciesNetEngine : IDisposable
     private readonly SessionUsage _usage = new();
     private readonly MicroBatcher<DetectorItem, IReadOnlyList<DetectionBox>>? _detectBatcher;
     private readonly MicroBatcher<float[], TopK>? _classifyBatcher;
+
+    // Batch input buffers (up to 8 letterbox tensors, ≈118 MB) come from a private pool that keeps at most one
+    // array per size: ArrayPool<float>.Shared would also cache one in every thread that returned one, so the
+    // retained memory would grow with the number of request threads.
+    private readonly ArrayPool<float> _batchBuffers = ArrayPool<float>.Create(1 << 30, 1);
     private bool _disposed;
 
     /// <summary>Creates both sessions and checks the models against the tensor contracts.</summary>
@@ -371,7 +376,7 @@ public sealed class SpeciesNetEngine : IDisposable
             return results;
         }
 
-        var batch = ArrayPool<float>.Shared.Rent(items.Count * length);
+        var batch = _batchBuffers.Rent(items.Count * length);
         try
         {
             for (var i = 0; i < items.Count; i++)
@@ -384,7 +389,7 @@ public sealed class SpeciesNetEngine : IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(batch);
+            _batchBuffers.Return(batch);
         }
     }
 
@@ -394,7 +399,7 @@ public sealed class SpeciesNetEngine : IDisposable
         const int length = ClassifierPreprocessor.TensorLength;
         var k = Math.Min(TopK, _labels.Length);
         if (crops.Count == 1) return _classifier.RunTopK(crops[0].AsMemory(0, length), 1, k);
-        var batch = ArrayPool<float>.Shared.Rent(crops.Count * length);
+        var batch = _batchBuffers.Rent(crops.Count * length);
         try
         {
             for (var i = 0; i < crops.Count; i++)
@@ -403,7 +408,7 @@ public sealed class SpeciesNetEngine : IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(batch);
+            _batchBuffers.Return(batch);
         }
     }
 
