@@ -13,6 +13,8 @@ public static class EnvironmentAliases
     {
         ["SPECIESNET_MODEL_DIR"] = "SpeciesNet:ModelDir",
         ["SPECIESNET_GEOFENCE"] = "SpeciesNet:Geofence",
+        ["INFERENCE_BATCH_WINDOW_MS"] = "SpeciesNet:BatchWindowMs",
+        ["INFERENCE_MAX_BATCH_SIZE"] = "SpeciesNet:MaxBatchSize",
         ["ATLAS_EXECUTION_PROVIDER"] = "Onnx:ExecutionProvider",
         ["MAX_UPLOAD_BYTES"] = "Uploads:MaxFileBytes",
         ["MAX_IMAGE_PIXELS"] = "Uploads:MaxImagePixels",
