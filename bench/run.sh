@@ -3,8 +3,10 @@
 # service.log). Takes about 3-5 minutes on 2 cores. Not part of CI.
 #
 #   bench/run.sh                          # all sections, CPU
-#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch
+#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch, jobs
 #   ATLAS_EXECUTION_PROVIDER=cuda bench/run.sh   # on a GPU host with the CUDA 13 + cuDNN 9 libraries
+#   bench/run.sh --sections jobs          # /v1/jobs: embedded, and (with ATLAS_TEST_RABBITMQ / ATLAS_TEST_POSTGRES
+#                                         # exported from tools/ci/start-job-backends.sh) RabbitMQ + PostgreSQL, 1 and 2 workers
 #
 # Section 3 needs bench/models/out/effnetv2m_2498.onnx; it is exported here when missing and Debian's
 # python3-torch/python3-torchvision/python3-onnx are installed (apt-get install -y python3-torch
