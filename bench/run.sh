@@ -15,7 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 model=bench/models/out/effnetv2m_2498.onnx
-if [[ ! -f $model ]]; then
+# Only the classifier section (run when no --sections is given, or when it is named) needs the exported model.
+needs_model=1
+if [[ " $* " == *" --sections "* ]]; then
+  sections=$(printf '%s\n' "$@" | sed -n '/^--sections$/{n;p;}')
+  [[ ,$sections, == *,classifier,* ]] || needs_model=0
+fi
+if [[ $needs_model == 1 && ! -f $model ]]; then
   if /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null; then
     echo "Exporting the EfficientNetV2-M stand-in (random weights, ~220 MB, ~2 min)..."
     /usr/bin/python3 bench/models/export_effnetv2m.py bench/models/out
