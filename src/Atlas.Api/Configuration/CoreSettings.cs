@@ -53,8 +53,8 @@ public static class CoreSettings
         Int("Onnx:CudaDeviceId", 0, 64);
         Number("Gemini:AttemptTimeoutSeconds", 0.01, 3600);
         Number("Gemini:TotalTimeoutSeconds", 0.01, 3600);
-        Int("Gemini:MaxRetries", 0, 10);
-        Int("Gemini:MaxConcurrency", 1, 64);
+        Int("Gemini:MaxRetries", 1, 10);
+        Int("Gemini:MaxConcurrency", 1, 32);
         Long("MultiImageIntake:MaxRequestBytes", 1, 1L << 31);
         Number("Intake:OversizeDrainFactor", 0, 64);
         Number("Intake:DrainSeconds", 0.1, 600);

@@ -32,7 +32,7 @@ public sealed class InferenceGateOptions
 {
     public int MaxConcurrent { get; set; } = 4;
 
-    public int QueueLimit { get; set; } = 16;
+    public int QueueLimit { get; set; } = 32;
 }
 
 /// <summary>

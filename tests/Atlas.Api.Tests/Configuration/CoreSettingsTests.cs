@@ -18,6 +18,8 @@ public sealed class CoreSettingsTests
     [TestCase("SpeciesNet:Geofence", "maybe", "SPECIESNET_GEOFENCE")]
     [TestCase("Onnx:ExecutionProvider", "tpu", "ATLAS_EXECUTION_PROVIDER")]
     [TestCase("Gemini:MaxRetries", "many", "GEMINI_MAX_RETRIES")]
+    [TestCase("Gemini:MaxRetries", "0", "GEMINI_MAX_RETRIES")]
+    [TestCase("Gemini:MaxConcurrency", "33", "GEMINI_MAX_CONCURRENCY")]
     [TestCase("SpeciesNet:BatchWindowMs", "-1", "INFERENCE_BATCH_WINDOW_MS")]
     [TestCase("SpeciesNet:BatchWindowMs", "2ms", "INFERENCE_BATCH_WINDOW_MS")]
     [TestCase("SpeciesNet:MaxBatchSize", "0", "INFERENCE_MAX_BATCH_SIZE")]
