@@ -3,7 +3,6 @@ using Atlas.Api.Contracts.Batch;
 using Atlas.Api.Security;
 using Atlas.Api.Uploads;
 using Atlas.Application.Jobs;
-using Atlas.Application.Predictions.Batch;
 using Atlas.Domain.Abstractions;
 using Atlas.Domain.Jobs;
 using Mediator;

@@ -6,7 +6,6 @@ using Atlas.Application.Jobs;
 using Atlas.Application.Predictions.Batch;
 using Atlas.Domain.Errors;
 using Atlas.Domain.Jobs;
-using Atlas.Domain.SpeciesNet;
 using ICSharpCode.SharpZipLib;
 using ICSharpCode.SharpZipLib.GZip;
 using ICSharpCode.SharpZipLib.Tar;

@@ -1,4 +1,3 @@
-using System.Data;
 using System.Runtime.CompilerServices;
 using Atlas.Application.Jobs;
 using Atlas.Domain.Jobs;
