@@ -43,9 +43,13 @@ public sealed class JobsFaultTests
             Assert.That(job.GetProperty("state").GetString(), Is.EqualTo("completed"), job.ToString());
             Assert.That(job.GetProperty("done").GetInt32(), Is.EqualTo(3));
             Assert.That(job.GetProperty("failed").GetInt32(), Is.EqualTo(3));
-            // Two tasks (2 + 1 images), each tried 3 times, each try stopping at its first image.
-            Assert.That(calls, Is.EqualTo(6));
+            // Two tasks (2 + 1 images), each tried 3 times, each try stopping at its first image; the start-up re-enqueue
+            // of unfinished jobs may race the submission and deliver a task twice, each delivery bounded the same way.
+            Assert.That(calls, Is.InRange(6, 12));
         });
+        var settled = Volatile.Read(ref calls);
+        await Task.Delay(1000);
+        Assert.That(Volatile.Read(ref calls), Is.EqualTo(settled), "nothing is retried after the job completed");
         var (status, body, _, _) = await JobsHost.ResultsAsync(client, id);
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
         using var json = JsonDocument.Parse(body);
