@@ -3,24 +3,24 @@
 # service.log). Takes about 3-5 minutes on 2 cores. Not part of CI.
 #
 #   bench/run.sh                          # all sections, CPU
-#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch
+#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch, microbatch, memory
 #   ATLAS_EXECUTION_PROVIDER=cuda bench/run.sh   # on a GPU host with the CUDA 13 + cuDNN 9 libraries
 #
-# Section 3 needs bench/models/out/effnetv2m_2498.onnx; it is exported here when missing and Debian's
-# python3-torch/python3-torchvision/python3-onnx are installed (apt-get install -y python3-torch
-# python3-torchvision python3-onnx), else that section is skipped with a message.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-
-model=bench/models/out/effnetv2m_2498.onnx
-if [[ ! -f $model ]]; then
+# Sections 3 and 6 use random-weight stand-ins of the two SpeciesNet models, built once by
+# bench/models/build_standins.py into ${ATLAS_BENCH_CACHE:-~/.cache/atlas-bench} (outside git; ~770 MB):
+# EfficientNetV2-M (2,498 classes, NHWC) and a YOLOv5x6-shaped detector at 1280. They are built here when missing
+# and Debian's python3-torch/python3-torchvision/python3-onnx are installed
+# (apt-get install -y python3-torch python3-torchvision python3-onnx), else those parts are skipped with a message.
+cache=${ATLAS_BENCH_CACHE:-$HOME/.cache/atlas-bench}
+if [[ ! -f $cache/yolov5x6_standin.onnx || ! -f $cache/effnetv2m_2498.onnx ]]; then
   if /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null; then
-    echo "Exporting the EfficientNetV2-M stand-in (random weights, ~220 MB, ~2 min)..."
-    /usr/bin/python3 bench/models/export_effnetv2m.py bench/models/out
+    echo "Building the random-weight stand-in models into $cache (~5-10 min on 2 cores)..."
+    /usr/bin/python3 bench/models/build_standins.py "$cache"
   else
-    echo "python3-torch/torchvision/onnx not installed: section 3 (real-size classifier) will be skipped."
+    echo "python3-torch/torchvision/onnx not installed: the stand-in model sections will be skipped."
   fi
 fi
+export ATLAS_BENCH_CACHE=$cache
 
 dotnet build src/Atlas.Api -c Release -v q -nologo
 dotnet build bench/Atlas.Bench -c Release -v q -nologo
@@ -33,4 +33,28 @@ api_dll=${api[0]}
 bench_dll=${bench[0]}
 
 dotnet "$bench_dll" --api-dll "$api_dll" --out bench/results "$@"
-echo "Copy the tables from bench/results/results.md into BENCHMARKS.md when they are meant to replace the published run."
+
+# The reference pipeline (PIL + OpenCV pre-processing, djpeg, PyTorch eager stand-ins) on the same image.
+image=../shared/speciesnet/images/african_elephants.jpg
+[[ -f $image ]] || image=bench/results/synthetic.jpg
+if [[ -f $image ]] && /usr/bin/python3 -c 'import PIL, cv2' 2>/dev/null && command -v djpeg >/dev/null; then
+  torch_flag=()
+  /usr/bin/python3 -c 'import torch, torchvision' 2>/dev/null && torch_flag=(--torch)
+  /usr/bin/python3 bench/models/reference.py "$image" "${torch_flag[@]}" > bench/results/reference.md
+else
+  echo "python3-pil/python3-opencv/libjpeg-turbo-progs missing: no reference table." > bench/results/reference.md
+fi
+
+# One command, tables in BENCHMARKS.md: the generated block between the markers is replaced by this run's tables.
+/usr/bin/python3 - <<'PY'
+from pathlib import Path
+doc, begin, end = Path("BENCHMARKS.md"), "<!-- bench:generated:begin -->", "<!-- bench:generated:end -->"
+text = doc.read_text()
+block = Path("bench/results/results.md").read_text() + "\n" + Path("bench/results/reference.md").read_text()
+if begin in text and end in text:
+    text = text[: text.index(begin) + len(begin)] + "\n" + block + text[text.index(end):]
+else:
+    text += f"\n## Latest generated run\n\n{begin}\n{block}{end}\n"
+doc.write_text(text)
+print("BENCHMARKS.md: generated block updated from bench/results/results.md and reference.md")
+PY

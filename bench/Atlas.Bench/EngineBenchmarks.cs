@@ -161,6 +161,17 @@ internal static class EngineBenchmarks
         File.WriteAllText(Path.Combine(dir, DemoBundle.GeofenceFile), "{}");
     }
 
+    /// <summary>
+    /// A bundle folder with both stand-ins from bench/models/build_standins.py (symlinked from
+    /// <paramref name="standInDir"/>): the YOLOv5x6-shaped detector and EfficientNetV2-M, 2,498 made-up labels.
+    /// </summary>
+    internal static void WriteStandInBundle(string dir, string standInDir)
+    {
+        WriteRealBundle(dir, Path.Combine(standInDir, "effnetv2m_2498.onnx"), null);
+        File.Delete(Path.Combine(dir, DemoBundle.DetectorFile));
+        File.CreateSymbolicLink(Path.Combine(dir, DemoBundle.DetectorFile), Path.GetFullPath(Path.Combine(standInDir, "yolov5x6_standin.onnx")));
+    }
+
     private static string SyntheticLabels(int count)
     {
         var text = new StringBuilder();

@@ -2,8 +2,8 @@ using System.Globalization;
 using Atlas.Bench;
 using Atlas.Infrastructure.Onnx;
 
-// Usage: atlas-bench [--sections stages,engine,classifier,http,batch] [--image PATH] [--labels PATH]
-//                    [--effnet PATH] [--api-dll PATH] [--out DIR]
+// Usage: atlas-bench [--sections stages,engine,classifier,http,batch,microbatch,memory,inference] [--image PATH] [--labels PATH]
+//                    [--effnet PATH] [--standins DIR] [--api-dll PATH] [--out DIR]
 // Run through bench/run.sh, which builds Release and passes the paths.
 var options = Args.Parse(args);
 var machine = MachineInfo.Read();
@@ -21,6 +21,8 @@ else
     Console.WriteLine($"{options.Image} not found (../shared is absent?): using a synthetic 2048x1536 JPEG instead.");
     jpeg = SyntheticInputs.Jpeg();
     imageName = "synthetic 2048x1536 JPEG";
+    Directory.CreateDirectory(options.Out);
+    File.WriteAllBytes(Path.Combine(options.Out, "synthetic.jpg"), jpeg); // for bench/models/reference.py
 }
 
 Console.WriteLine($"Image: {imageName} ({jpeg.Length / 1024} KiB)");
@@ -99,11 +101,59 @@ if (options.Wants("batch"))
     }
 }
 
+if (options.Wants("inference"))
+{
+    Console.WriteLine("8. inference on the stand-ins");
+    if (File.Exists(Path.Combine(options.StandIns, "yolov5x6_standin.onnx")) && File.Exists(Path.Combine(options.StandIns, "effnetv2m_2498.onnx")))
+    {
+        foreach (var m in StandInInferenceBenchmark.Run(options.StandIns, onnx)) report.Add(m);
+    }
+    else
+    {
+        report.Line($"Section 8 skipped: no stand-ins in {options.StandIns} (bench/models/build_standins.py).");
+    }
+}
+
+if (options.Wants("microbatch") || options.Wants("memory"))
+{
+    if (options.ApiDll is not null && File.Exists(options.ApiDll))
+    {
+        Directory.CreateDirectory(options.Out);
+        try
+        {
+            if (options.Wants("microbatch"))
+            {
+                Console.WriteLine("6. HTTP /uploadfile/, micro-batching on vs off");
+                var standIns = File.Exists(Path.Combine(options.StandIns, "yolov5x6_standin.onnx")) && File.Exists(Path.Combine(options.StandIns, "effnetv2m_2498.onnx")) ? options.StandIns : null;
+                await MicroBatchBenchmark.RunAsync(jpeg, options.ApiDll, options.Out, standIns, report, quick: false).ConfigureAwait(false);
+            }
+            if (options.Wants("memory"))
+            {
+                Console.WriteLine("7. service memory");
+                await MicroBatchBenchmark.RunMemoryAsync(jpeg, options.ApiDll, options.Out, report).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or TaskCanceledException)
+        {
+            report.Line($"Sections 6-7 failed: {ex.Message}");
+        }
+    }
+    else
+    {
+        report.Line($"Sections 6-7 skipped: Atlas.Api.dll not found at '{options.ApiDll}' (pass --api-dll; bench/run.sh does).");
+    }
+}
+
 report.Write(options.Out, machine, Comparisons.From(report.Measurements));
 Console.WriteLine($"Wrote {Path.Combine(options.Out, "results.md")} and results.json");
 
-internal sealed record Args(HashSet<string> Sections, string Image, string? Labels, string EffNet, string? ApiDll, string Out)
+internal sealed record Args(HashSet<string> Sections, string Image, string? Labels, string EffNet, string? ApiDll, string Out, string StandIns)
 {
+    /// <summary>Where bench/models/build_standins.py caches the stand-in models (outside git).</summary>
+    public static string DefaultStandIns =>
+        Environment.GetEnvironmentVariable("ATLAS_BENCH_CACHE") is { Length: > 0 } cache ? cache
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "atlas-bench");
+
     public bool Wants(string section) => Sections.Count == 0 || Sections.Contains(section);
 
     public static Args Parse(string[] args)
@@ -121,9 +171,10 @@ internal sealed record Args(HashSet<string> Sections, string Image, string? Labe
             [.. Get("sections", "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
             Get("image", "../shared/speciesnet/images/african_elephants.jpg"),
             Get("labels", "../shared/speciesnet/labels_v4.0.0a_by_frequency.txt"),
-            Get("effnet", "bench/models/out/effnetv2m_2498.onnx"),
+            Get("effnet", File.Exists(Path.Combine(DefaultStandIns, "effnetv2m_2498.onnx")) ? Path.Combine(DefaultStandIns, "effnetv2m_2498.onnx") : "bench/models/out/effnetv2m_2498.onnx"),
             values.GetValueOrDefault("api-dll"),
-            Get("out", "bench/results"));
+            Get("out", "bench/results"),
+            Get("standins", DefaultStandIns));
     }
 }
 

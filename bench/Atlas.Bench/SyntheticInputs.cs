@@ -52,7 +52,21 @@ internal static class SyntheticInputs
     }
 
     /// <summary>A 2048x1536 JPEG (quality 90) with gradients and noise, standing in for a camera-trap photo.</summary>
-    public static byte[] Jpeg(int width = 2048, int height = 1536, int seed = 7)
+    public static byte[] Jpeg(int width = 2048, int height = 1536, int seed = 7) => Jpeg(width, height, seed, 90);
+
+    /// <summary>The largest of a few 4:3 noisy JPEGs (4000x3000 down) that stays under <paramref name="maxBytes"/>.</summary>
+    public static (byte[] Bytes, int Width, int Height) JpegUnder(int maxBytes)
+    {
+        foreach (var (w, h, q) in new[] { (4000, 3000, 95), (4000, 3000, 90), (4000, 3000, 85), (3264, 2448, 95), (3264, 2448, 90), (2048, 1536, 95) })
+        {
+            var bytes = Jpeg(w, h, 7, q);
+            if (bytes.Length <= maxBytes) return (bytes, w, h);
+        }
+
+        return (Jpeg(2048, 1536, 7, 80), 2048, 1536);
+    }
+
+    private static byte[] Jpeg(int width, int height, int seed, int quality)
     {
         var random = new Random(seed);
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -70,7 +84,7 @@ internal static class SyntheticInputs
             }
         }
 
-        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, quality);
         return data.ToArray();
     }
 }

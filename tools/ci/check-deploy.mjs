@@ -315,6 +315,92 @@ function checkKubernetes() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// deploy/kubernetes/scale: the overlay for jobs at scale (API + GPU workers on RabbitMQ and PostgreSQL, KEDA).
+// Kubernetes kinds are validated against the API schema; KEDA's ScaledObject and TriggerAuthentication are CRDs
+// that kubernetes-models does not know, so they are checked structurally (fields KEDA requires, references).
+// Files the Kustomization lists as patches are partial objects: checked for their target, not the schema.
+function checkKubernetesScale() {
+  const base = path.join(repo, "deploy/kubernetes");
+  const dir = path.join(base, "scale");
+  if (!check(fs.existsSync(path.join(dir, "kustomization.yaml")), "scale/kustomization.yaml present")) return;
+  const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const [kustomization] = parseYamlFile(path.join(dir, "kustomization.yaml"));
+  const patchFiles = new Set((kustomization.patches ?? []).map((p) => p.path).filter(Boolean));
+  const objects = [];
+  for (const f of files) {
+    if (f === "kustomization.yaml") continue;
+    for (const doc of parseYamlFile(path.join(dir, f))) {
+      const named = typeof doc.apiVersion === "string" && typeof doc.kind === "string" && typeof doc.metadata?.name === "string";
+      check(named, `scale/${f}: ${doc.kind ?? "?"} ${doc.metadata?.name ?? ""} has apiVersion, kind and metadata.name`.replace(/ +/g, " "));
+      objects.push({ file: f, patch: patchFiles.has(f), ...doc });
+      if (patchFiles.has(f) || doc.apiVersion === "keda.sh/v1alpha1") continue;
+      const Model = k8sModels[`${doc.apiVersion}/${doc.kind}`];
+      let error = Model ? "" : `no schema for ${doc.apiVersion} ${doc.kind}`;
+      try {
+        if (Model) new Model(doc).validate();
+      } catch (e) {
+        error = e.message;
+      }
+      check(error === "", `scale/${f}: ${doc.kind} valid against the Kubernetes API schema`, error);
+    }
+  }
+  for (const r of kustomization.resources ?? []) {
+    const target = path.join(dir, r);
+    check(fs.existsSync(target) && (!fs.statSync(target).isDirectory() || fs.existsSync(path.join(target, "kustomization.yaml"))), `scale kustomization resource ${r} exists`);
+  }
+  const baseObjects = fs.readdirSync(base).filter((f) => /\.ya?ml$/.test(f)).flatMap((f) =>
+    YAML.parseAllDocuments(fs.readFileSync(path.join(base, f), "utf8")).map((d) => ({ file: f, ...d.toJS() })));
+  const all = [...baseObjects.filter((o) => !/\.example\.ya?ml$/.test(o.file)), ...objects.filter((o) => !o.patch && !/\.example\.ya?ml$/.test(o.file))];
+  const find = (kind, name) => all.find((o) => o.kind === kind && o.metadata?.name === name);
+  for (const f of patchFiles) {
+    const patch = objects.find((o) => o.file === f);
+    check(patch !== undefined && find(patch.kind, patch.metadata?.name) !== undefined, `scale/${f}: patches an existing ${patch?.kind} ${patch?.metadata?.name}`);
+  }
+
+  const worker = objects.find((o) => o.kind === "Deployment" && !o.patch);
+  if (!check(worker !== undefined, "scale: a worker Deployment is defined")) return;
+  const pod = worker.spec?.template ?? {};
+  check(matches(worker.spec?.selector?.matchLabels, pod.metadata?.labels), "worker Deployment selector matches its pod labels");
+  const c = pod.spec?.containers?.[0] ?? {};
+  const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e]));
+  check(env.JOBS_ROLE?.value === "worker", "worker runs the same image in the worker role (JOBS_ROLE=worker)", `image ${c.image}`);
+  const api = baseObjects.find((o) => o.kind === "Deployment");
+  check(c.image === api?.spec?.template?.spec?.containers?.[0]?.image, "worker image is the API's image", `${c.image} vs ${api?.spec?.template?.spec?.containers?.[0]?.image}`);
+  check(["JOBS_RABBITMQ_URI", "JOBS_POSTGRES"].every((k) => env[k]?.valueFrom?.secretKeyRef?.name), "worker: JOBS_RABBITMQ_URI and JOBS_POSTGRES come from a Secret");
+  const configMaps = (c.envFrom ?? []).map((e) => e.configMapRef?.name).filter(Boolean);
+  check(configMaps.length > 0 && configMaps.every((n) => find("ConfigMap", n)), "worker: envFrom ConfigMaps are defined", configMaps.join(","));
+  const jobsConfig = configMaps.map((n) => find("ConfigMap", n)?.data ?? {}).reduce((a, b) => ({ ...a, ...b }), {});
+  check(jobsConfig.JOBS_BROKER === "rabbitmq" && jobsConfig.JOBS_STORE === "postgres", "worker: JOBS_BROKER=rabbitmq, JOBS_STORE=postgres", `${jobsConfig.JOBS_BROKER}, ${jobsConfig.JOBS_STORE}`);
+  check(Number(c.resources?.limits?.["nvidia.com/gpu"] ?? 0) >= 1, "worker limits nvidia.com/gpu");
+  const sc = { ...pod.spec?.securityContext, ...c.securityContext };
+  check(sc.runAsNonRoot === true && sc.allowPrivilegeEscalation === false, "worker runs as non-root without privilege escalation");
+  for (const v of pod.spec?.volumes ?? []) {
+    if (v.persistentVolumeClaim) check(find("PersistentVolumeClaim", v.persistentVolumeClaim.claimName) !== undefined, `worker: PersistentVolumeClaim ${v.persistentVolumeClaim.claimName} is defined`);
+  }
+
+  const scaled = objects.find((o) => o.kind === "ScaledObject");
+  if (!check(scaled?.apiVersion === "keda.sh/v1alpha1", "scale: a KEDA ScaledObject (keda.sh/v1alpha1) is defined (CRD: structural checks, no API schema)")) return;
+  const ref = scaled.spec?.scaleTargetRef ?? {};
+  check(ref.name === worker.metadata.name && (ref.kind ?? "Deployment") === "Deployment", "ScaledObject scales the worker Deployment", ref.name);
+  const min = scaled.spec?.minReplicaCount ?? 0;
+  const max = scaled.spec?.maxReplicaCount ?? 100;
+  check(Number.isInteger(min) && Number.isInteger(max) && min >= 0 && max >= Math.max(1, min), "ScaledObject replica bounds", `${min}..${max}`);
+  const triggers = scaled.spec?.triggers ?? [];
+  const rabbit = triggers.find((t) => t.type === "rabbitmq");
+  if (!check(rabbit !== undefined, "ScaledObject has a rabbitmq trigger")) return;
+  const md = rabbit.metadata ?? {};
+  check(md.queueName === (jobsConfig.JOBS_QUEUE ?? "atlas-jobs"), "rabbitmq trigger watches the job queue (JOBS_QUEUE)", md.queueName);
+  check(["QueueLength", "MessageRate"].includes(md.mode) && /^\d+(\.\d+)?$/.test(String(md.value ?? "")), "rabbitmq trigger: mode QueueLength/MessageRate with a numeric value (a string)", `${md.mode}=${md.value}`);
+  check(["amqp", "http", "auto", undefined].includes(md.protocol), "rabbitmq trigger: protocol amqp, http or auto", md.protocol);
+  const auth = find("TriggerAuthentication", rabbit.authenticationRef?.name);
+  check(auth?.apiVersion === "keda.sh/v1alpha1", "rabbitmq trigger's authenticationRef names a TriggerAuthentication", rabbit.authenticationRef?.name);
+  const host = (auth?.spec?.secretTargetRef ?? []).find((r) => r.parameter === "host");
+  check(host !== undefined && host.name && host.key, "TriggerAuthentication gives the trigger its host from a Secret", host ? `${host.name}/${host.key}` : "");
+  check(host?.name === env.JOBS_RABBITMQ_URI?.valueFrom?.secretKeyRef?.name && host?.key === env.JOBS_RABBITMQ_URI?.valueFrom?.secretKeyRef?.key,
+    "the scaler and the workers read the same RabbitMQ URI");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // ELF: class 64-bit and machine x86-64. PE (.dll): managed assemblies only (CLR header present).
 function nativeKind(file) {
   const fd = fs.openSync(file, "r");
@@ -407,6 +493,7 @@ if (mode === "static") {
   checkDockerfile(path.join(repo, "docker/Dockerfile.cpu"), "cpu");
   checkCompose();
   checkKubernetes();
+  checkKubernetesScale();
 } else if (mode === "natives" && rest.length === 2) {
   checkNatives(path.resolve(rest[0]), rest[1]);
 } else if (mode === "jsonlines" && rest.length > 0) {

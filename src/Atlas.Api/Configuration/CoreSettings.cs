@@ -45,6 +45,8 @@ public static class CoreSettings
         Long("Uploads:MaxImagePixels", 1, 1_000_000_000);
         Bool("SpeciesNet:Geofence");
         Bool("SpeciesNet:WarmUp");
+        Int("SpeciesNet:BatchWindowMs", 0, 1000);
+        Int("SpeciesNet:MaxBatchSize", 1, 256);
         var provider = read.Choice("Onnx:ExecutionProvider", "auto", "cuda", "gpu", "cpu");
         if (provider is not null) canonical["Onnx:ExecutionProvider"] = provider == "gpu" ? "cuda" : provider;
         Int("Onnx:IntraOpThreads", 0, 1024);

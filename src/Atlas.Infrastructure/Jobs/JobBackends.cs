@@ -2,6 +2,8 @@ using Atlas.Application.Jobs;
 using Atlas.Domain.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Atlas.Infrastructure.Jobs.Postgres;
+using Atlas.Infrastructure.Jobs.RabbitMq;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Atlas.Infrastructure.Jobs;
@@ -26,7 +28,7 @@ public static class JobBackends
                 services.TryAddSingleton<IJobStore>(sp => sp.GetRequiredService<SqliteJobStore>());
                 break;
             case "postgres":
-                AddPostgresStore(services);
+                AddPostgresStore(services, configuration);
                 break;
             default:
                 throw new InvalidOperationException($"JOBS_STORE (Jobs:Store) is '{settings.Store}'; expected sqlite or postgres.");
@@ -39,7 +41,7 @@ public static class JobBackends
                 services.TryAddSingleton<IJobBroker>(sp => sp.GetRequiredService<InProcessJobBroker>());
                 break;
             case "rabbitmq":
-                AddRabbitMqBroker(services);
+                AddRabbitMqBroker(services, configuration);
                 break;
             default:
                 throw new InvalidOperationException($"JOBS_BROKER (Jobs:Broker) is '{settings.Broker}'; expected inprocess or rabbitmq.");
@@ -52,17 +54,38 @@ public static class JobBackends
         return services;
     }
 
-    // Extension points: the broker-backed runner (src/Atlas.Infrastructure/Jobs/RabbitMq, .../Postgres) registers its
-    // IJobBroker / IJobStore here. Until it is wired into this build, choosing it stops the start with this message.
-    private static void AddPostgresStore(IServiceCollection services)
+    /// <summary>Section of the PostgreSQL store's settings (env <c>JOBS_POSTGRES</c>, <c>JOBS_POSTGRES_SCHEMA</c>).</summary>
+    public const string PostgresSection = JobsOptions.SectionName + ":Postgres";
+
+    /// <summary>Section of the RabbitMQ broker's settings (env <c>JOBS_RABBITMQ_URI</c>, <c>JOBS_QUEUE</c>).</summary>
+    public const string RabbitMqSection = JobsOptions.SectionName + ":RabbitMq";
+
+    /// <summary>
+    /// The shared PostgreSQL store (API replicas and workers); its hosted start creates the schema before the worker
+    /// starts (hosted services start in registration order).
+    /// </summary>
+    private static void AddPostgresStore(IServiceCollection services, IConfiguration configuration)
     {
         if (services.Any(d => d.ServiceType == typeof(IJobStore))) return;
-        throw new InvalidOperationException("JOBS_STORE=postgres (Jobs:Store) is not available in this build; use sqlite (the default).");
+        services.AddOptions<PostgresJobStoreOptions>()
+            .Bind(configuration.GetSection(PostgresSection))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "JOBS_STORE=postgres needs JOBS_POSTGRES (Jobs:Postgres:ConnectionString), an Npgsql connection string such as Host=postgres;Username=atlas;Password=...;Database=atlas.")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<PostgresJobStore>();
+        services.TryAddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresJobStore>());
     }
 
-    private static void AddRabbitMqBroker(IServiceCollection services)
+    /// <summary>The RabbitMQ broker: a durable queue shared by API replicas (publishers) and worker processes (consumers).</summary>
+    private static void AddRabbitMqBroker(IServiceCollection services, IConfiguration configuration)
     {
         if (services.Any(d => d.ServiceType == typeof(IJobBroker))) return;
-        throw new InvalidOperationException("JOBS_BROKER=rabbitmq (Jobs:Broker) is not available in this build; use inprocess (the default).");
+        services.AddOptions<RabbitMqJobBrokerOptions>()
+            .Bind(configuration.GetSection(RabbitMqSection))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<RabbitMqJobBroker>();
+        services.TryAddSingleton<IJobBroker>(sp => sp.GetRequiredService<RabbitMqJobBroker>());
     }
 }

@@ -43,26 +43,38 @@ public sealed class DetectorRunner : IDisposable
     /// <returns>N rows x 8 columns; dispose it when read.</returns>
     /// <exception cref="ArgumentException">The buffer is too short, or the size differs from <see cref="FixedInputSize"/>.</exception>
     /// <exception cref="ModelContractException">The output is not [1, N, 8].</exception>
-    public OnnxOutput Run(ReadOnlyMemory<float> nchw, int height, int width)
+    public OnnxOutput Run(ReadOnlyMemory<float> nchw, int height, int width) => RunBatch(nchw, 1, height, width);
+
+    /// <summary>
+    /// Runs the detector on <paramref name="batch"/> images of one size, <c>[batch, 3, height, width]</c> (a batch
+    /// above 1 needs <see cref="DetectorContract.BatchDynamic"/>); only the first batch·3·height·width values are read.
+    /// </summary>
+    /// <returns>batch·N rows x 8 columns, image after image (N = Rows / batch rows each); dispose it when read.</returns>
+    /// <exception cref="ArgumentException">The buffer is too short, the size differs from <see cref="FixedInputSize"/>, or the model's batch is fixed.</exception>
+    /// <exception cref="ModelContractException">The output is not [batch, N, 8].</exception>
+    public OnnxOutput RunBatch(ReadOnlyMemory<float> nchw, int batch, int height, int width)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        if (batch > 1 && !Contract.BatchDynamic)
+            throw new ArgumentException($"Model '{_model.ModelName}' has a fixed batch of 1; got {batch}.", nameof(batch));
         if (FixedInputSize is { } size && (size.Height != height || size.Width != width))
             throw new ArgumentException($"Model '{_model.ModelName}' was exported for {size} input only; got {width}x{height}.", nameof(nchw));
-        var length = 3L * height * width;
+        var length = 3L * batch * height * width;
         if (nchw.Length < length)
-            throw new ArgumentException($"The input holds {nchw.Length} values; [1, 3, {height}, {width}] needs {length}.", nameof(nchw));
+            throw new ArgumentException($"The input holds {nchw.Length} values; [{batch}, 3, {height}, {width}] needs {length}.", nameof(nchw));
 
         using var input = OrtValue.CreateTensorValueFromMemory(
-            OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(nchw[..(int)length]), [1, 3, height, width]);
+            OrtMemoryInfo.DefaultInstance, MemoryMarshal.AsMemory(nchw[..(int)length]), [batch, 3, height, width]);
         var outputs = _model.Session.Run(_runOptions, _inputNames, [input], _outputNames);
         try
         {
             var output = outputs[0];
             var shape = output.GetTensorTypeAndShape().Shape;
-            if (shape.Length != 3 || shape[0] != 1 || shape[2] != ModelContracts.DetectorColumns)
-                throw ModelContracts.Fail(_model, $"detector output '{Contract.OutputName}' came back as [{string.Join(", ", shape)}]; expected [1, N, {ModelContracts.DetectorColumns}].");
-            return OnnxOutput.FromNative(outputs, output, checked((int)shape[1]), ModelContracts.DetectorColumns);
+            if (shape.Length != 3 || shape[0] != batch || shape[2] != ModelContracts.DetectorColumns)
+                throw ModelContracts.Fail(_model, $"detector output '{Contract.OutputName}' came back as [{string.Join(", ", shape)}]; expected [{batch}, N, {ModelContracts.DetectorColumns}].");
+            return OnnxOutput.FromNative(outputs, output, checked((int)(shape[0] * shape[1])), ModelContracts.DetectorColumns);
         }
         catch
         {

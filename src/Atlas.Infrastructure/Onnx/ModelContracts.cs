@@ -12,9 +12,10 @@ public readonly record struct InputSize(int Height, int Width)
 /// <summary>
 /// What the detector model looks like (spec 2.3): input <c>[1, 3, H, W]</c> float, first output <c>[1, N, 8]</c>.
 /// Names come from the model. <see cref="FixedInputSize"/> is set for per-size exports (e.g. <c>[1,3,960,1280]</c>,
-/// spec 10.4); the engine must then letterbox to exactly that size.
+/// spec 10.4); the engine must then letterbox to exactly that size. <see cref="BatchDynamic"/> is true when both the
+/// input's and the output's batch dimension are dynamic, so several images of one size can run in one call.
 /// </summary>
-public sealed record DetectorContract(string InputName, string OutputName, InputSize? FixedInputSize, bool OutputColumnsDynamic);
+public sealed record DetectorContract(string InputName, string OutputName, InputSize? FixedInputSize, bool OutputColumnsDynamic, bool BatchDynamic = false);
 
 /// <summary>
 /// What the classifier model looks like (spec 3.1): input NHWC <c>[B, 480, 480, 3]</c> float, first output
@@ -61,7 +62,7 @@ public static class ModelContracts
             throw Fail(model, $"detector output '{outputName}' {Shape(output)} has batch {o[0]}; expected 1 or dynamic.");
         if (IsFixed(o[2]) && o[2] != DetectorColumns)
             throw Fail(model, $"detector output '{outputName}' {Shape(output)} has {o[2]} columns; expected {DetectorColumns} (cx, cy, w, h, objectness, animal, person, vehicle).");
-        return new DetectorContract(inputName, outputName, fixedSize, !IsFixed(o[2]));
+        return new DetectorContract(inputName, outputName, fixedSize, !IsFixed(o[2]), !IsFixed(d[0]) && !IsFixed(o[0]));
     }
 
     /// <summary>Validates a classifier model (spec 3.1) against the number of lines in its labels file.</summary>

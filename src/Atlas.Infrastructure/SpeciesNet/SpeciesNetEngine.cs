@@ -19,6 +19,11 @@ namespace Atlas.Infrastructure.SpeciesNet;
 /// section 4. Per image: decode + EXIF -> letterbox -> MegaDetector -> NMS/boxes -> crop of the top detection ->
 /// classifier -> softmax top 5 -> ensemble. A failing detector or classifier becomes a <c>failures</c> entry, as in
 /// SpeciesNet; an image that cannot be decoded is the client's problem and throws.
+/// <para>
+/// With <see cref="MicroBatching"/> on, concurrent requests share detector runs (images whose letterbox tensors
+/// have the same shape; needs a dynamic batch dimension) and classifier runs (crops; needs a dynamic batch) through
+/// <see cref="MicroBatcher{TInput,TOutput}"/>. A model with a fixed batch runs one image per call, as without batching.
+/// </para>
 /// </summary>
 public sealed class SpeciesNetEngine : IDisposable
 {
@@ -39,12 +44,27 @@ public sealed class SpeciesNetEngine : IDisposable
     private readonly ILogger _logger;
     private readonly string[] _labels;
     private readonly SessionUsage _usage = new();
+    private readonly MicroBatcher<DetectorItem, IReadOnlyList<DetectionBox>>? _detectBatcher;
+    private readonly MicroBatcher<float[], TopK>? _classifyBatcher;
+
+    // Batch input buffers (up to 8 letterbox tensors, ≈118 MB) come from a private pool that keeps at most one
+    // array per size: ArrayPool<float>.Shared would also cache one in every thread that returned one, so the
+    // retained memory would grow with the number of request threads.
+    private readonly ArrayPool<float> _batchBuffers = ArrayPool<float>.Create(1 << 30, 1);
     private bool _disposed;
 
     /// <summary>Creates both sessions and checks the models against the tensor contracts.</summary>
     /// <exception cref="ModelBundleException">A model does not honour its contract (the message names the file).</exception>
     public SpeciesNetEngine(ModelBundle bundle, OnnxSessionFactory sessions, ImageDecoder decoder, bool geofence, IInferenceMetrics metrics, ILogger logger)
+        : this(bundle, sessions, decoder, geofence, metrics, logger, MicroBatching.Off)
     {
+    }
+
+    /// <summary>Creates both sessions, checks the models against the tensor contracts, and batches as <paramref name="batching"/> says.</summary>
+    /// <exception cref="ModelBundleException">A model does not honour its contract (the message names the file).</exception>
+    public SpeciesNetEngine(ModelBundle bundle, OnnxSessionFactory sessions, ImageDecoder decoder, bool geofence, IInferenceMetrics metrics, ILogger logger, MicroBatching batching)
+    {
+        ArgumentNullException.ThrowIfNull(batching);
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(sessions);
         _bundle = bundle;
@@ -79,6 +99,18 @@ public sealed class SpeciesNetEngine : IDisposable
         // (≈0.8 GB for MegaDetector + EfficientNetV2-M) in the managed heap for the life of the process.
         _bundle = bundle with { Detector = [], Classifier = [] };
         _ensemble = new SpeciesNetEnsemble(bundle.Taxonomy, bundle.Geofence, geofence);
+        if (batching.Enabled)
+        {
+            if (_detector.Contract.BatchDynamic)
+                _detectBatcher = new MicroBatcher<DetectorItem, IReadOnlyList<DetectionBox>>(batching.Window, batching.MaxBatchSize, DetectBatch);
+            if (_classifier.Contract.FixedBatchSize is null)
+                _classifyBatcher = new MicroBatcher<float[], TopK>(batching.Window, batching.MaxBatchSize, ClassifyBatch);
+            _logger.LogInformation(
+                "Micro-batching: window {WindowMs} ms, up to {MaxBatch} images per run; detector {Detector}, classifier {Classifier}",
+                batching.Window.TotalMilliseconds, batching.MaxBatchSize,
+                _detectBatcher is null ? "unbatched (fixed batch dimension)" : "batched",
+                _classifyBatcher is null ? "unbatched (fixed batch dimension)" : "batched");
+        }
         if (_detector.FixedInputSize is { } fixedSize)
         {
             _logger.LogWarning(
@@ -95,6 +127,24 @@ public sealed class SpeciesNetEngine : IDisposable
 
     /// <summary>Why CUDA is not in use, when it is not.</summary>
     public string? FallbackReason => _detectorSession.FallbackReason;
+
+    /// <summary>Whether detector runs are shared between concurrent requests (batching on and a dynamic batch dimension).</summary>
+    public bool DetectorBatched => _detectBatcher is not null;
+
+    /// <summary>Whether classifier runs are shared between concurrent requests (batching on and a dynamic batch dimension).</summary>
+    public bool ClassifierBatched => _classifyBatcher is not null;
+
+    /// <summary>Detector runs and images through the batcher so far (both 0 without batching).</summary>
+    public (long Runs, long Images) DetectorBatchStats => _detectBatcher is { } b ? (b.BatchesRun, b.ItemsRun) : (0, 0);
+
+    /// <summary>Classifier runs and crops through the batcher so far (both 0 without batching).</summary>
+    public (long Runs, long Images) ClassifierBatchStats => _classifyBatcher is { } b ? (b.BatchesRun, b.ItemsRun) : (0, 0);
+
+    /// <summary>Test seam: the detector batcher (null without batching).</summary>
+    internal MicroBatcher<DetectorItem, IReadOnlyList<DetectionBox>>? DetectorBatcher => _detectBatcher;
+
+    /// <summary>Test seam: the classifier batcher (null without batching).</summary>
+    internal MicroBatcher<float[], TopK>? ClassifierBatcher => _classifyBatcher;
 
     /// <summary>Runs each model once on zeros; checks the classifier's output width against the labels.</summary>
     public void WarmUp()
@@ -124,6 +174,9 @@ public sealed class SpeciesNetEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         using var lease = _usage.Enter();
+        // Announced before decoding, so a batch leader waits (up to the window) for this request too.
+        using var detectTurn = options.Mode != ComponentMode.ClassifierOnly ? _detectBatcher?.Expect() : null;
+        using var classifyTurn = options.Mode != ComponentMode.DetectorOnly ? _classifyBatcher?.Expect() : null;
         var started = Stopwatch.GetTimestamp();
         using var image = _decoder.Decode(encoded);
         _metrics.RecordStage(InferenceStage.Decode, Stopwatch.GetElapsedTime(started));
@@ -137,12 +190,16 @@ public sealed class SpeciesNetEngine : IDisposable
             started = Stopwatch.GetTimestamp();
             try
             {
-                detections = Detect(image);
+                detections = Detect(image, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 detectorFailed = true;
                 _logger.LogWarning(ex, "Detector failed on a {Width}x{Height} image", image.Width, image.Height);
+            }
+            finally
+            {
+                detectTurn?.Dispose();
             }
             _metrics.RecordStage(InferenceStage.Detect, Stopwatch.GetElapsedTime(started));
             cancellationToken.ThrowIfCancellationRequested();
@@ -156,7 +213,7 @@ public sealed class SpeciesNetEngine : IDisposable
             try
             {
                 // Classifier-only runs without boxes, so an always_crop model sees the whole image (as SpeciesNet does).
-                classifications = Classify(image, detections);
+                classifications = Classify(image, detections, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -165,6 +222,10 @@ public sealed class SpeciesNetEngine : IDisposable
                     _logger.LogInformation("Classifier skipped: {Reason}", ex.Message);
                 else
                     _logger.LogWarning(ex, "Classifier failed on a {Width}x{Height} image", image.Width, image.Height);
+            }
+            finally
+            {
+                classifyTurn?.Dispose();
             }
             _metrics.RecordStage(InferenceStage.Classify, Stopwatch.GetElapsedTime(started));
         }
@@ -280,7 +341,7 @@ public sealed class SpeciesNetEngine : IDisposable
         return [.. answers.OrderByDescending(a => a.PredictionScore).Take(options.MaxClassifications)];
     }
 
-    private IReadOnlyList<DetectionBox> Detect(RgbImage image)
+    private IReadOnlyList<DetectionBox> Detect(RgbImage image, CancellationToken cancellationToken)
     {
         var geometry = _detector.FixedInputSize is { } fixedSize
             ? LetterboxGeometry.ComputeFixed(image.Width, image.Height, fixedSize.Width, fixedSize.Height)
@@ -289,8 +350,10 @@ public sealed class SpeciesNetEngine : IDisposable
         try
         {
             Letterbox.ToTensor(image, geometry, buffer);
-            using var output = _detector.Run(buffer.AsMemory(0, geometry.TensorLength), geometry.PaddedHeight, geometry.PaddedWidth);
-            return YoloPostProcessor.Process(output.Span, geometry);
+            var item = new DetectorItem(buffer, geometry);
+            if (_detectBatcher is null) return DetectBatch(ShapeKey(geometry), [item])[0];
+            // Only tensors of the same shape can share a run: the shape is the batch group.
+            return _detectBatcher.Run(ShapeKey(geometry), item, cancellationToken);
         }
         finally
         {
@@ -298,7 +361,58 @@ public sealed class SpeciesNetEngine : IDisposable
         }
     }
 
-    private Classifications Classify(RgbImage image, IReadOnlyList<DetectionBox>? detections)
+    private static long ShapeKey(in LetterboxGeometry geometry) => ((long)geometry.PaddedHeight << 32) | (uint)geometry.PaddedWidth;
+
+    /// <summary>One detector run for letterbox tensors of one shape; each image is post-processed with its own geometry.</summary>
+    private IReadOnlyList<DetectionBox>[] DetectBatch(long key, IReadOnlyList<DetectorItem> items)
+    {
+        var first = items[0].Geometry;
+        var (height, width, length) = (first.PaddedHeight, first.PaddedWidth, first.TensorLength);
+        var results = new IReadOnlyList<DetectionBox>[items.Count];
+        if (items.Count == 1)
+        {
+            using var output = _detector.Run(items[0].Tensor.AsMemory(0, length), height, width);
+            results[0] = YoloPostProcessor.Process(output.Span, first);
+            return results;
+        }
+
+        var batch = _batchBuffers.Rent(items.Count * length);
+        try
+        {
+            for (var i = 0; i < items.Count; i++)
+                items[i].Tensor.AsSpan(0, length).CopyTo(batch.AsSpan(i * length, length));
+            using var output = _detector.RunBatch(batch.AsMemory(0, items.Count * length), items.Count, height, width);
+            var perImage = output.Rows / items.Count * output.Columns;
+            for (var i = 0; i < items.Count; i++)
+                results[i] = YoloPostProcessor.Process(output.Span.Slice(i * perImage, perImage), items[i].Geometry);
+            return results;
+        }
+        finally
+        {
+            _batchBuffers.Return(batch);
+        }
+    }
+
+    /// <summary>One classifier run for crops of several requests (a dynamic-batch classifier only).</summary>
+    private TopK[] ClassifyBatch(long key, IReadOnlyList<float[]> crops)
+    {
+        const int length = ClassifierPreprocessor.TensorLength;
+        var k = Math.Min(TopK, _labels.Length);
+        if (crops.Count == 1) return _classifier.RunTopK(crops[0].AsMemory(0, length), 1, k);
+        var batch = _batchBuffers.Rent(crops.Count * length);
+        try
+        {
+            for (var i = 0; i < crops.Count; i++)
+                crops[i].AsSpan(0, length).CopyTo(batch.AsSpan(i * length, length));
+            return _classifier.RunTopK(batch.AsMemory(0, crops.Count * length), crops.Count, k);
+        }
+        finally
+        {
+            _batchBuffers.Return(batch);
+        }
+    }
+
+    private Classifications Classify(RgbImage image, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken)
     {
         var region = _bundle.Type == BundleType.AlwaysCrop
             ? ClassifierPreprocessor.CropForDetection(image.Width, image.Height, detections is { Count: > 0 } ? detections[0].Bbox : null)
@@ -311,7 +425,9 @@ public sealed class SpeciesNetEngine : IDisposable
         {
             if (batch > 1) Array.Clear(buffer, ClassifierPreprocessor.TensorLength, length - ClassifierPreprocessor.TensorLength);
             ClassifierPreprocessor.ToTensor(image, region, buffer);
-            var top = _classifier.RunTopK(buffer.AsMemory(0, length), batch, Math.Min(TopK, _labels.Length))[0];
+            var top = _classifyBatcher is { } batcher
+                ? batcher.Run(0, buffer, cancellationToken)
+                : _classifier.RunTopK(buffer.AsMemory(0, length), batch, Math.Min(TopK, _labels.Length))[0];
             var classes = new string[top.Indices.Length];
             var scores = new double[top.Indices.Length];
             for (var i = 0; i < classes.Length; i++)
@@ -346,6 +462,9 @@ public sealed class SpeciesNetEngine : IDisposable
         _classifierSession?.Dispose();
         _usage.Dispose();
     }
+
+    /// <summary>A letterboxed image waiting for the detector: its pooled tensor and the geometry to map boxes back.</summary>
+    internal readonly record struct DetectorItem(float[] Tensor, LetterboxGeometry Geometry);
 
     /// <summary>Counts the runs using the sessions, refuses new ones once closed, and lets Dispose wait for the last.</summary>
     private sealed class SessionUsage : IDisposable

@@ -16,4 +16,14 @@ public sealed class SpeciesNetOptions
 
     /// <summary>Run both models once at start so the first request is not slow and readiness is real (default true).</summary>
     public bool WarmUp { get; set; } = true;
+
+    /// <summary>
+    /// Micro-batching: the longest a request waits, in milliseconds, for concurrent requests to share one detector
+    /// and one classifier run (default 2; 0 turns batching off). A request alone in the engine never waits.
+    /// Env: <c>INFERENCE_BATCH_WINDOW_MS</c>.
+    /// </summary>
+    public int BatchWindowMs { get; set; } = 2;
+
+    /// <summary>Most images in one batched detector or classifier run (default 8; 1 turns batching off). Env: <c>INFERENCE_MAX_BATCH_SIZE</c>.</summary>
+    public int MaxBatchSize { get; set; } = 8;
 }

@@ -18,6 +18,9 @@ public sealed class CoreSettingsTests
     [TestCase("SpeciesNet:Geofence", "maybe", "SPECIESNET_GEOFENCE")]
     [TestCase("Onnx:ExecutionProvider", "tpu", "ATLAS_EXECUTION_PROVIDER")]
     [TestCase("Gemini:MaxRetries", "many", "GEMINI_MAX_RETRIES")]
+    [TestCase("SpeciesNet:BatchWindowMs", "-1", "INFERENCE_BATCH_WINDOW_MS")]
+    [TestCase("SpeciesNet:BatchWindowMs", "2ms", "INFERENCE_BATCH_WINDOW_MS")]
+    [TestCase("SpeciesNet:MaxBatchSize", "0", "INFERENCE_MAX_BATCH_SIZE")]
     [TestCase("Gemini:BaseUrl", "ftp://example.org", "GEMINI_BASE_URL")]
     public void ValidateCoreSettings_BadValue_ThrowsNamingTheVariable(string key, string value, string variable)
     {
@@ -30,6 +33,8 @@ public sealed class CoreSettingsTests
     [TestCase("Onnx:ExecutionProvider", "GPU", "cuda")]
     [TestCase("Onnx:ExecutionProvider", "Cpu", "cpu")]
     [TestCase("Uploads:MaxFileBytes", " 1048576 ", "1048576")]
+    [TestCase("SpeciesNet:BatchWindowMs", " 0 ", "0")]
+    [TestCase("SpeciesNet:MaxBatchSize", "16", "16")]
     public void ValidateCoreSettings_AcceptedSpelling_IsRewrittenCanonically(string key, string value, string expected)
     {
         var configuration = With((key, value));

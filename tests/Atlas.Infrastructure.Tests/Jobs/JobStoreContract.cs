@@ -3,225 +3,371 @@ using Atlas.Domain.Jobs;
 namespace Atlas.Infrastructure.Tests.Jobs;
 
 /// <summary>
-/// What every <see cref="IJobStore"/> must do, whatever holds the data: a subclass supplies a fresh, empty store
-/// (SQLite here; PostgreSQL in the broker-backed suite) and inherits every test. Counts: <c>done</c> is every image with a
-/// result (failed ones included), <c>failed</c> the failed ones; the last result completes the job.
+/// What every <see cref="IJobStore"/> must do (the embedded SQLite store and the PostgreSQL store alike). A subclass
+/// supplies an empty store per test through <see cref="CreateStoreAsync"/>.
 /// </summary>
 public abstract class JobStoreContract
 {
-    protected IJobStore Store { get; private set; } = null!;
+    protected static readonly DateTimeOffset T0 = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);
 
-    protected static readonly DateTimeOffset T0 = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
+    private IJobStore? _store;
 
-    /// <summary>A new, empty store for one test.</summary>
+    protected IJobStore Store => _store ?? throw new InvalidOperationException("No store: SetUp did not run.");
+
+    /// <summary>A new, empty store (its own database or schema).</summary>
     protected abstract Task<IJobStore> CreateStoreAsync();
 
-    /// <summary>Releases the store of one test.</summary>
-    protected virtual Task DisposeStoreAsync(IJobStore store) => Task.CompletedTask;
-
     [SetUp]
-    public async Task CreateAsync() => Store = await CreateStoreAsync();
+    public async Task CreateStore() => _store = await CreateStoreAsync();
 
-    [TearDown]
-    public Task DisposeAsync() => DisposeStoreAsync(Store);
-
-    protected static NewJob Job(string id, int images, string? key = null, DateTimeOffset? created = null, TimeSpan? retention = null)
+    /// <summary>Releases a store made by <see cref="CreateStoreAsync"/> (by default: disposes it if it is disposable).</summary>
+    protected virtual async Task DisposeStoreAsync(IJobStore store)
     {
-        var at = created ?? T0;
-        var list = Enumerable.Range(0, images).Select(i => new JobImage(i, $"img_{i}.jpg", $"{id}/{i:D8}", i == 1 ? "too large" : null, i == 2 ? """{"country":"KEN"}""" : null)).ToList();
-        return new NewJob(id, key, """{"options":{"mode":"full"}}""", list, "http://127.0.0.1:9/hook", at, at + (retention ?? TimeSpan.FromDays(7)));
+        if (store is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync();
+        }
+        else if (store is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
     }
 
-    private static JobResultRow Row(int index, bool failed = false) => new(index, failed, $$"""{"filepath":"img_{{index}}.jpg","n":{{index}}}""");
+    [TearDown]
+    public async Task DisposeStore()
+    {
+        if (_store is not null)
+        {
+            await DisposeStoreAsync(_store);
+        }
+        _store = null;
+    }
+
+    protected static NewJob Job(string id, int images, string? key = null, DateTimeOffset? created = null, DateTimeOffset? expires = null) =>
+        new(
+            id,
+            key,
+            """{"mode":"full"}""",
+            Enumerable.Range(0, images)
+                .Select(i => new JobImage(i, $"season/cam{i % 3}/img{i:D5}.jpg", $"staged/{id}/{i}",
+                    i % 5 == 4 ? "over the size limit" : null, i % 2 == 0 ? null : """{"country":"KEN"}"""))
+                .ToList(),
+            images % 2 == 0 ? "https://example.org/hook" : null,
+            created ?? T0,
+            expires ?? T0.AddDays(7));
+
+    private static JobResultRow Result(int index, bool failed = false) => new(index, failed, $$"""{"filepath":"img{{index}}","failed":{{(failed ? "true" : "false")}}}""");
+
+    private async Task<List<JobResultRow>> ResultsAsync(string jobId)
+    {
+        var rows = new List<JobResultRow>();
+        await foreach (var row in Store.ReadResultsAsync(jobId, CancellationToken.None))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
 
     [Test]
-    public async Task Create_StoresQueuedJobWithItsImages()
+    public async Task Create_StoresAQueuedJobWithItsImages()
     {
-        var (job, created) = await Store.CreateAsync(Job("job1", 5), CancellationToken.None);
+        var job = Job("job-a", 7);
+        var (record, created) = await Store.CreateAsync(job, CancellationToken.None);
+        var stored = await Store.GetAsync("job-a", CancellationToken.None);
+        var pending = await Store.PendingImagesAsync("job-a", 0, 7, CancellationToken.None);
 
         Assert.Multiple(() =>
         {
             Assert.That(created, Is.True);
-            Assert.That(job.Id, Is.EqualTo("job1"));
-            Assert.That(job.State, Is.EqualTo(JobState.Queued));
-            Assert.That((job.Total, job.Done, job.Failed), Is.EqualTo((5, 0, 0)));
-            Assert.That(job.OptionsJson, Does.Contain("full"));
-            Assert.That(job.WebhookUrl, Is.EqualTo("http://127.0.0.1:9/hook"));
-            Assert.That(job.CreatedAt, Is.EqualTo(T0));
-            Assert.That(job.StartedAt, Is.Null);
-            Assert.That(job.FinishedAt, Is.Null);
+            Assert.That(record.State, Is.EqualTo(JobState.Queued));
+            Assert.That(stored, Is.Not.Null);
+            Assert.That(stored, Is.EqualTo(record));
+            Assert.That(stored!.Total, Is.EqualTo(7));
+            Assert.That((stored.Done, stored.Failed, stored.StartedAt, stored.FinishedAt, stored.Error), Is.EqualTo((0, 0, (DateTimeOffset?)null, (DateTimeOffset?)null, (string?)null)));
+            Assert.That(stored.OptionsJson, Is.EqualTo(job.OptionsJson));
+            Assert.That(stored.WebhookUrl, Is.Null);
+            Assert.That(stored.CreatedAt, Is.EqualTo(job.CreatedAt));
+            Assert.That(stored.ExpiresAt, Is.EqualTo(job.ExpiresAt));
+            Assert.That(pending, Is.EqualTo(job.Images));
         });
-        var images = await Store.PendingImagesAsync("job1", 0, 10, CancellationToken.None);
-        Assert.That(images.Select(i => i.Index), Is.EqualTo(new[] { 0, 1, 2, 3, 4 }));
-        Assert.That(images[1].Rejection, Is.EqualTo("too large"));
-        Assert.That(images[2].LocationJson, Does.Contain("KEN"));
-        Assert.That(images[3].Source, Is.EqualTo("job1/00000003"));
-        Assert.That(await Store.GetAsync("job1", CancellationToken.None), Is.EqualTo(job));
-        Assert.That(await Store.GetAsync("nope", CancellationToken.None), Is.Null);
     }
 
     [Test]
-    public async Task Create_SameIdempotencyKey_ReturnsTheFirstJobAndWritesNothing()
+    public async Task Create_ALargeJob_KeepsEveryImageInOrder()
     {
-        var (first, _) = await Store.CreateAsync(Job("a", 3, key: "season-1"), CancellationToken.None);
-        var (again, created) = await Store.CreateAsync(Job("b", 7, key: "season-1"), CancellationToken.None);
-        var (other, otherCreated) = await Store.CreateAsync(Job("c", 2, key: "season-2"), CancellationToken.None);
+        var job = Job("job-large", 1500, created: T0, expires: T0.AddHours(1));
+        await Store.CreateAsync(job, CancellationToken.None);
+
+        var pending = await Store.PendingImagesAsync("job-large", 0, 1500, CancellationToken.None);
+        var window = await Store.PendingImagesAsync("job-large", 1490, 32, CancellationToken.None);
 
         Assert.Multiple(() =>
         {
-            Assert.That(created, Is.False);
-            Assert.That(again.Id, Is.EqualTo("a"));
-            Assert.That(again.Total, Is.EqualTo(3));
-            Assert.That(otherCreated, Is.True);
-            Assert.That(other.Id, Is.EqualTo("c"));
+            Assert.That(pending, Is.EqualTo(job.Images));
+            Assert.That(window.Select(i => i.Index), Is.EqualTo(Enumerable.Range(1490, 10)));
         });
-        Assert.That(await Store.GetAsync("b", CancellationToken.None), Is.Null);
-        Assert.That(first.IdempotencyKey, Is.EqualTo("season-1"));
     }
 
     [Test]
-    public async Task RecordResult_OncePerImage_CountsAndStates()
+    public async Task Create_WithAKnownIdempotencyKey_ReturnsTheExistingJobAndWritesNothing()
     {
-        await Store.CreateAsync(Job("j", 3), CancellationToken.None);
+        var (first, firstCreated) = await Store.CreateAsync(Job("job-1", 2, key: "client-key-1"), CancellationToken.None);
+        var (again, againCreated) = await Store.CreateAsync(Job("job-2", 5, key: "client-key-1"), CancellationToken.None);
+        var (other, otherCreated) = await Store.CreateAsync(Job("job-3", 1, key: "client-key-2"), CancellationToken.None);
 
-        Assert.That(await Store.RecordResultAsync("j", Row(1, failed: true), T0.AddSeconds(1), CancellationToken.None), Is.True);
-        var running = await Store.GetAsync("j", CancellationToken.None);
-        Assert.That(running!.State, Is.EqualTo(JobState.Running));
-        Assert.That(running.StartedAt, Is.EqualTo(T0.AddSeconds(1)));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(firstCreated, Is.True);
+            Assert.That(againCreated, Is.False);
+            Assert.That(again, Is.EqualTo(first));
+            Assert.That(again.Total, Is.EqualTo(2));
+            Assert.That(await Store.GetAsync("job-2", CancellationToken.None), Is.Null);
+            Assert.That((other.Id, otherCreated), Is.EqualTo(("job-3", true)));
+        });
+    }
 
-        // A redelivered task records the same image again: nothing changes.
-        Assert.That(await Store.RecordResultAsync("j", Row(1), T0.AddSeconds(2), CancellationToken.None), Is.False);
-        Assert.That(await Store.RecordResultAsync("j", Row(0), T0.AddSeconds(3), CancellationToken.None), Is.True);
-        Assert.That((await Store.GetAsync("j", CancellationToken.None))!.Done, Is.EqualTo(2));
-        Assert.That(await Store.PendingImagesAsync("j", 0, 3, CancellationToken.None), Has.Count.EqualTo(1));
+    [Test]
+    public async Task Create_ConcurrentlyWithOneIdempotencyKey_CreatesOneJob()
+    {
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => Store.CreateAsync(Job($"job-race-{i}", 3, key: "same-key"), CancellationToken.None))));
 
-        Assert.That(await Store.RecordResultAsync("j", Row(2), T0.AddSeconds(4), CancellationToken.None), Is.True);
-        var done = await Store.GetAsync("j", CancellationToken.None);
+        var winners = attempts.Where(a => a.Created).ToList();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(winners, Has.Count.EqualTo(1));
+            Assert.That(attempts.Select(a => a.Job.Id).Distinct(), Is.EqualTo(new[] { winners[0].Job.Id }));
+            Assert.That(await Store.ListAsync(100, null, CancellationToken.None), Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task RecordResult_RacedByParallelDuplicates_WritesOneRowAndCountsItOnce()
+    {
+        await Store.CreateAsync(Job("job-dup", 3), CancellationToken.None);
+
+        // A re-delivered task and two workers on one image: 24 writers of index 1 (half as failures), at once.
+        using var start = new ManualResetEventSlim();
+        var writers = Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+        {
+            start.Wait();
+            return await Store.RecordResultAsync("job-dup", Result(1, failed: i % 2 == 1), T0.AddMinutes(1), CancellationToken.None);
+        })).ToList();
+        start.Set();
+        var outcomes = await Task.WhenAll(writers);
+
+        var job = await Store.GetAsync("job-dup", CancellationToken.None);
+        var rows = await ResultsAsync("job-dup");
         Assert.Multiple(() =>
         {
+            Assert.That(outcomes.Count(o => o), Is.EqualTo(1));
+            Assert.That(rows.Select(r => r.Index), Is.EqualTo(new[] { 1 }));
+            Assert.That(job!.Done + job.Failed, Is.EqualTo(1));
+            Assert.That(job.Failed, Is.EqualTo(rows[0].Failed ? 1 : 0));
+            Assert.That(job.State, Is.EqualTo(JobState.Running));
+        });
+    }
+
+    [Test]
+    public async Task RecordResult_ParallelOverEveryImage_CompletesWithExactCounts()
+    {
+        const int images = 60;
+        await Store.CreateAsync(Job("job-par", images), CancellationToken.None);
+
+        // Every image recorded three times by parallel writers (three workers sharing re-delivered tasks).
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, images * 3).Select(i => Task.Run(() =>
+            Store.RecordResultAsync("job-par", Result(i % images, failed: i % images % 7 == 0), T0.AddMinutes(2), CancellationToken.None))));
+
+        var job = await Store.GetAsync("job-par", CancellationToken.None);
+        var rows = await ResultsAsync("job-par");
+        var expectedFailed = Enumerable.Range(0, images).Count(i => i % 7 == 0);
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcomes.Count(o => o), Is.EqualTo(images));
+            Assert.That(rows.Select(r => r.Index), Is.EqualTo(Enumerable.Range(0, images)));
+            Assert.That((job!.Done, job.Failed), Is.EqualTo((images - expectedFailed, expectedFailed)));
+            Assert.That(job.State, Is.EqualTo(JobState.Completed));
+        });
+    }
+
+    [Test]
+    public async Task RecordResult_MovesQueuedToRunningThenTheLastImageCompletes()
+    {
+        await Store.CreateAsync(Job("job-life", 3), CancellationToken.None);
+        var t1 = T0.AddMinutes(1);
+        var t2 = T0.AddMinutes(2);
+        var t3 = T0.AddMinutes(3);
+
+        var first = await Store.RecordResultAsync("job-life", Result(2), t1, CancellationToken.None);
+        var afterFirst = await Store.GetAsync("job-life", CancellationToken.None);
+        var second = await Store.RecordResultAsync("job-life", Result(0, failed: true), t2, CancellationToken.None);
+        var last = await Store.RecordResultAsync("job-life", Result(1), t3, CancellationToken.None);
+        var done = await Store.GetAsync("job-life", CancellationToken.None);
+        var afterEnd = await Store.RecordResultAsync("job-life", Result(1), t3.AddMinutes(1), CancellationToken.None);
+        var rows = await ResultsAsync("job-life");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That((first, second, last, afterEnd), Is.EqualTo((true, true, true, false)));
+            Assert.That(afterFirst!.State, Is.EqualTo(JobState.Running));
+            Assert.That((afterFirst.StartedAt, afterFirst.FinishedAt), Is.EqualTo(((DateTimeOffset?)t1, (DateTimeOffset?)null)));
             Assert.That(done!.State, Is.EqualTo(JobState.Completed));
-            Assert.That((done.Total, done.Done, done.Failed), Is.EqualTo((3, 3, 1)));
-            Assert.That(done.FinishedAt, Is.EqualTo(T0.AddSeconds(4)));
+            Assert.That((done.Done, done.Failed), Is.EqualTo((2, 1)));
+            Assert.That((done.StartedAt, done.FinishedAt), Is.EqualTo(((DateTimeOffset?)t1, (DateTimeOffset?)t3)));
+            Assert.That(rows.Select(r => (r.Index, r.Failed)), Is.EqualTo(new[] { (0, true), (1, false), (2, false) }));
+            Assert.That(rows[1].ResultJson, Is.EqualTo(Result(1).ResultJson));
+            Assert.That(await Store.UnfinishedAsync(CancellationToken.None), Is.Empty);
+            Assert.That(await Store.CancelAsync("job-life", t3, CancellationToken.None), Is.False);
         });
-        Assert.That(await Store.RecordResultAsync("j", Row(0), T0.AddSeconds(5), CancellationToken.None), Is.False, "finished job");
-        Assert.That(await Store.RecordResultAsync("missing", Row(0), T0, CancellationToken.None), Is.False, "unknown job");
-
-        var rows = new List<JobResultRow>();
-        await foreach (var row in Store.ReadResultsAsync("j", CancellationToken.None)) rows.Add(row);
-        Assert.That(rows.Select(r => r.Index), Is.EqualTo(new[] { 0, 1, 2 }));
-        Assert.That(rows[1].Failed, Is.True);
-        Assert.That(rows[1].ResultJson, Does.Contain("img_1.jpg"), "the first result of an image is the one kept");
-        Assert.That(rows[0].ResultJson, Is.EqualTo(Row(0).ResultJson));
     }
 
     [Test]
-    public async Task RecordResult_ConcurrentRedeliveries_EachImageExactlyOnce()
+    public async Task RecordResult_UnknownJobOrIndexOutOfRange_IsRefused()
     {
-        await Store.CreateAsync(Job("c", 40), CancellationToken.None);
-        var attempts = Enumerable.Range(0, 4).SelectMany(_ => Enumerable.Range(0, 40))
-            .Select(i => Task.Run(() => Store.RecordResultAsync("c", Row(i), T0, CancellationToken.None)));
-        var recorded = await Task.WhenAll(attempts);
+        await Store.CreateAsync(Job("job-range", 2), CancellationToken.None);
 
-        Assert.That(recorded.Count(r => r), Is.EqualTo(40));
-        var job = await Store.GetAsync("c", CancellationToken.None);
-        Assert.That((job!.State, job.Done), Is.EqualTo((JobState.Completed, 40)));
-        var rows = new List<int>();
-        await foreach (var row in Store.ReadResultsAsync("c", CancellationToken.None)) rows.Add(row.Index);
-        Assert.That(rows, Is.EqualTo(Enumerable.Range(0, 40)));
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Store.RecordResultAsync("no-such-job", Result(0), T0, CancellationToken.None), Is.False);
+            Assert.That(await Store.RecordResultAsync("job-range", Result(2), T0, CancellationToken.None), Is.False);
+            Assert.That(await ResultsAsync("job-range"), Is.Empty);
+        });
     }
 
     [Test]
-    public async Task PendingImages_WindowOfTheTask()
+    public async Task Cancel_ThenRecordResult_IsRefusedAndChangesNothing()
     {
-        await Store.CreateAsync(Job("w", 20), CancellationToken.None);
-        await Store.RecordResultAsync("w", Row(9), T0, CancellationToken.None);
+        await Store.CreateAsync(Job("job-cancel", 4), CancellationToken.None);
+        await Store.RecordResultAsync("job-cancel", Result(0), T0.AddMinutes(1), CancellationToken.None);
 
-        var pending = await Store.PendingImagesAsync("w", 8, 4, CancellationToken.None);
-        Assert.That(pending.Select(p => p.Index), Is.EqualTo(new[] { 8, 10, 11 }));
-        Assert.That(await Store.PendingImagesAsync("w", 18, 8, CancellationToken.None), Has.Count.EqualTo(2));
+        var cancelled = await Store.CancelAsync("job-cancel", T0.AddMinutes(2), CancellationToken.None);
+        var recorded = await Store.RecordResultAsync("job-cancel", Result(1), T0.AddMinutes(3), CancellationToken.None);
+        var job = await Store.GetAsync("job-cancel", CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(cancelled, Is.True);
+            Assert.That(recorded, Is.False);
+            Assert.That(job!.State, Is.EqualTo(JobState.Cancelled));
+            Assert.That((job.Done, job.Failed, job.FinishedAt), Is.EqualTo((1, 0, (DateTimeOffset?)T0.AddMinutes(2))));
+            Assert.That((await ResultsAsync("job-cancel")).Select(r => r.Index), Is.EqualTo(new[] { 0 }));
+            Assert.That(await Store.CancelAsync("job-cancel", T0.AddMinutes(4), CancellationToken.None), Is.False);
+            Assert.That(await Store.CancelAsync("no-such-job", T0, CancellationToken.None), Is.False);
+        });
     }
 
     [Test]
-    public async Task Cancel_QueuedOrRunningOnly_StopsRecording()
+    public async Task Fail_EndsTheJobWithItsReason()
     {
-        await Store.CreateAsync(Job("x", 3), CancellationToken.None);
-        await Store.RecordResultAsync("x", Row(0), T0, CancellationToken.None);
+        await Store.CreateAsync(Job("job-fail", 2), CancellationToken.None);
 
-        Assert.That(await Store.CancelAsync("x", T0.AddMinutes(1), CancellationToken.None), Is.True);
-        var cancelled = await Store.GetAsync("x", CancellationToken.None);
-        Assert.That(cancelled!.State, Is.EqualTo(JobState.Cancelled));
-        Assert.That(cancelled.FinishedAt, Is.EqualTo(T0.AddMinutes(1)));
-        Assert.That(await Store.CancelAsync("x", T0, CancellationToken.None), Is.False, "already cancelled");
-        Assert.That(await Store.CancelAsync("unknown", T0, CancellationToken.None), Is.False);
-        Assert.That(await Store.RecordResultAsync("x", Row(1), T0, CancellationToken.None), Is.False);
-        Assert.That((await Store.GetAsync("x", CancellationToken.None))!.Done, Is.EqualTo(1), "results so far are kept");
+        await Store.FailAsync("job-fail", "options unreadable", T0.AddMinutes(5), CancellationToken.None);
+        var job = await Store.GetAsync("job-fail", CancellationToken.None);
 
-        await Store.CreateAsync(Job("y", 1), CancellationToken.None);
-        await Store.RecordResultAsync("y", Row(0), T0, CancellationToken.None);
-        Assert.That(await Store.CancelAsync("y", T0, CancellationToken.None), Is.False, "completed");
+        Assert.Multiple(async () =>
+        {
+            Assert.That(job!.State, Is.EqualTo(JobState.Failed));
+            Assert.That(job.Error, Is.EqualTo("options unreadable"));
+            Assert.That(job.FinishedAt, Is.EqualTo((DateTimeOffset?)T0.AddMinutes(5)));
+            Assert.That(await Store.RecordResultAsync("job-fail", Result(0), T0.AddMinutes(6), CancellationToken.None), Is.False);
+            Assert.That(await Store.CancelAsync("job-fail", T0.AddMinutes(6), CancellationToken.None), Is.False);
+        });
     }
 
     [Test]
-    public async Task Fail_MarksJobFailedWithReason()
+    public async Task List_IsNewestFirstAndPagesOnWithBefore()
     {
-        await Store.CreateAsync(Job("f", 2), CancellationToken.None);
-        await Store.FailAsync("f", "options unreadable", T0.AddSeconds(9), CancellationToken.None);
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.CreateAsync(Job($"job-{i}", 1, created: T0.AddMinutes(i)), CancellationToken.None);
+        }
+        // Two jobs submitted in the same instant: the later submission lists first.
+        await Store.CreateAsync(Job("job-5a", 1, created: T0.AddMinutes(10)), CancellationToken.None);
+        await Store.CreateAsync(Job("job-5b", 1, created: T0.AddMinutes(10)), CancellationToken.None);
 
-        var job = await Store.GetAsync("f", CancellationToken.None);
-        Assert.That((job!.State, job.Error, job.FinishedAt), Is.EqualTo((JobState.Failed, "options unreadable", (DateTimeOffset?)T0.AddSeconds(9))));
-        Assert.That(await Store.UnfinishedAsync(CancellationToken.None), Is.Empty);
+        var page1 = await Store.ListAsync(3, null, CancellationToken.None);
+        var page2 = await Store.ListAsync(3, page1[^1].Id, CancellationToken.None);
+        var page3 = await Store.ListAsync(3, page2[^1].Id, CancellationToken.None);
+        var all = await Store.ListAsync(100, null, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(page1.Select(j => j.Id), Is.EqualTo(new[] { "job-5b", "job-5a", "job-4" }));
+            Assert.That(page2.Select(j => j.Id), Is.EqualTo(new[] { "job-3", "job-2", "job-1" }));
+            Assert.That(page3.Select(j => j.Id), Is.EqualTo(new[] { "job-0" }));
+            Assert.That(all, Has.Count.EqualTo(7));
+        });
     }
 
     [Test]
-    public async Task List_NewestFirst_PagedWithBefore()
+    public async Task Expired_ListsOnlyJobsWhoseRetentionEnded()
     {
-        for (var i = 0; i < 5; i++) await Store.CreateAsync(Job($"l{i}", 1, created: T0.AddSeconds(i)), CancellationToken.None);
+        await Store.CreateAsync(Job("job-old", 1, expires: T0.AddHours(1)), CancellationToken.None);
+        await Store.CreateAsync(Job("job-new", 1, expires: T0.AddDays(30)), CancellationToken.None);
+        await Store.CreateAsync(Job("job-edge", 1, expires: T0.AddDays(2)), CancellationToken.None);
 
-        var first = await Store.ListAsync(2, null, CancellationToken.None);
-        var second = await Store.ListAsync(2, first[^1].Id, CancellationToken.None);
-        var last = await Store.ListAsync(2, second[^1].Id, CancellationToken.None);
+        var expired = await Store.ExpiredAsync(T0.AddDays(2), CancellationToken.None);
 
-        Assert.That(first.Select(j => j.Id), Is.EqualTo(new[] { "l4", "l3" }));
-        Assert.That(second.Select(j => j.Id), Is.EqualTo(new[] { "l2", "l1" }));
-        Assert.That(last.Select(j => j.Id), Is.EqualTo(new[] { "l0" }));
+        Assert.That(expired.Select(j => j.Id), Is.EqualTo(new[] { "job-old" }));
     }
 
     [Test]
-    public async Task Unfinished_QueuedAndRunningJobs()
+    public async Task Delete_RemovesTheJobItsImagesAndItsResults()
     {
-        await Store.CreateAsync(Job("q", 2), CancellationToken.None);
-        await Store.CreateAsync(Job("r", 2), CancellationToken.None);
-        await Store.RecordResultAsync("r", Row(0), T0, CancellationToken.None);
-        await Store.CreateAsync(Job("d", 1), CancellationToken.None);
-        await Store.RecordResultAsync("d", Row(0), T0, CancellationToken.None);
-        await Store.CreateAsync(Job("k", 1), CancellationToken.None);
-        await Store.CancelAsync("k", T0, CancellationToken.None);
+        await Store.CreateAsync(Job("job-del", 3, key: "delete-me"), CancellationToken.None);
+        await Store.CreateAsync(Job("job-keep", 2), CancellationToken.None);
+        await Store.RecordResultAsync("job-del", Result(0), T0, CancellationToken.None);
+        await Store.RecordResultAsync("job-keep", Result(0), T0, CancellationToken.None);
+
+        await Store.DeleteAsync("job-del", CancellationToken.None);
+        await Store.DeleteAsync("no-such-job", CancellationToken.None);
+        var (recreated, created) = await Store.CreateAsync(Job("job-del-2", 1, key: "delete-me"), CancellationToken.None);
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await Store.GetAsync("job-del", CancellationToken.None), Is.Null);
+            Assert.That(await Store.PendingImagesAsync("job-del", 0, 3, CancellationToken.None), Is.Empty);
+            Assert.That(await ResultsAsync("job-del"), Is.Empty);
+            Assert.That((recreated.Id, created), Is.EqualTo(("job-del-2", true)), "the deleted job's idempotency key is free again");
+            Assert.That((await ResultsAsync("job-keep")).Select(r => r.Index), Is.EqualTo(new[] { 0 }));
+            Assert.That(await Store.PendingImagesAsync("job-keep", 0, 2, CancellationToken.None), Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public async Task PendingImages_SkipsRecordedImagesWithinTheWindow()
+    {
+        var job = Job("job-pend", 6);
+        await Store.CreateAsync(job, CancellationToken.None);
+        await Store.RecordResultAsync("job-pend", Result(1), T0, CancellationToken.None);
+        await Store.RecordResultAsync("job-pend", Result(4, failed: true), T0, CancellationToken.None);
+
+        var all = await Store.PendingImagesAsync("job-pend", 0, 6, CancellationToken.None);
+        var window = await Store.PendingImagesAsync("job-pend", 2, 3, CancellationToken.None);
+        var beyond = await Store.PendingImagesAsync("job-pend", 6, 10, CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(all.Select(i => i.Index), Is.EqualTo(new[] { 0, 2, 3, 5 }));
+            Assert.That(all[1], Is.EqualTo(job.Images[2]));
+            Assert.That(window.Select(i => i.Index), Is.EqualTo(new[] { 2, 3 }));
+            Assert.That(beyond, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Unfinished_ListsQueuedAndRunningJobsOnly()
+    {
+        await Store.CreateAsync(Job("job-q", 2, created: T0), CancellationToken.None);
+        await Store.CreateAsync(Job("job-r", 2, created: T0.AddMinutes(1)), CancellationToken.None);
+        await Store.CreateAsync(Job("job-c", 1, created: T0.AddMinutes(2)), CancellationToken.None);
+        await Store.CreateAsync(Job("job-x", 1, created: T0.AddMinutes(3)), CancellationToken.None);
+        await Store.RecordResultAsync("job-r", Result(0), T0, CancellationToken.None);
+        await Store.RecordResultAsync("job-c", Result(0), T0, CancellationToken.None);
+        await Store.CancelAsync("job-x", T0, CancellationToken.None);
 
         var unfinished = await Store.UnfinishedAsync(CancellationToken.None);
-        Assert.That(unfinished.Select(j => j.Id), Is.EquivalentTo(new[] { "q", "r" }));
-    }
 
-    [Test]
-    public async Task Expired_ThenDelete_RemovesJobImagesAndResults()
-    {
-        await Store.CreateAsync(Job("old", 2, retention: TimeSpan.FromHours(1)), CancellationToken.None);
-        await Store.CreateAsync(Job("new", 2, retention: TimeSpan.FromHours(10)), CancellationToken.None);
-        await Store.RecordResultAsync("old", Row(0), T0, CancellationToken.None);
-
-        var expired = await Store.ExpiredAsync(T0.AddHours(2), CancellationToken.None);
-        Assert.That(expired.Select(j => j.Id), Is.EqualTo(new[] { "old" }));
-        Assert.That(await Store.ExpiredAsync(T0.AddMinutes(30), CancellationToken.None), Is.Empty);
-
-        await Store.DeleteAsync("old", CancellationToken.None);
-        Assert.That(await Store.GetAsync("old", CancellationToken.None), Is.Null);
-        Assert.That(await Store.PendingImagesAsync("old", 0, 2, CancellationToken.None), Is.Empty);
-        var rows = 0;
-        await foreach (var _ in Store.ReadResultsAsync("old", CancellationToken.None)) rows++;
-        Assert.That(rows, Is.Zero);
-        Assert.That(await Store.GetAsync("new", CancellationToken.None), Is.Not.Null);
-
-        // The id and the key may be used again once deleted.
-        var (again, created) = await Store.CreateAsync(Job("old", 1), CancellationToken.None);
-        Assert.That((created, again.Total), Is.EqualTo((true, 1)));
+        Assert.That(unfinished.Select(j => (j.Id, j.State)), Is.EquivalentTo(new[] { ("job-q", JobState.Queued), ("job-r", JobState.Running) }));
     }
 }

@@ -139,7 +139,16 @@ public sealed class ModelContractsTests
     {
         using var runner = new DetectorRunner(Load(DemoDetectorModel.Build(), "detector.onnx"));
 
-        Assert.That(runner.Contract, Is.EqualTo(new DetectorContract("images", "output", null, false)));
+        Assert.That(runner.Contract, Is.EqualTo(new DetectorContract("images", "output", null, false, BatchDynamic: true)));
+    }
+
+    [Test]
+    public void ValidateDetector_FixedBatchExport_IsNotBatchable()
+    {
+        using var runner = new DetectorRunner(Load(DemoDetectorModel.Build(dynamicBatch: false), "detector_b1.onnx"));
+
+        Assert.That(runner.Contract.BatchDynamic, Is.False);
+        Assert.Throws<ArgumentException>(() => runner.RunBatch(new float[2 * 3 * 64 * 64], 2, 64, 64));
     }
 
     [Test]

@@ -25,7 +25,8 @@ public readonly record struct DemoDetectorCell(float Objectness, float Animal, f
 
 /// <summary>
 /// Builds the demo detector: same contract as a raw MegaDetector v5 export (input <c>images</c> float
-/// <c>[1, 3, H, W]</c>, H and W dynamic multiples of 64; output <c>output</c> <c>[1, N, 8]</c>) but a handful of
+/// <c>[B, 3, H, W]</c>, batch, H and W dynamic (H and W multiples of 64); output <c>output</c> <c>[B, N, 8]</c>;
+/// the batch is dynamic so micro-batching can be exercised) but a handful of
 /// operators instead of a network, so its answers follow from the image colours:
 /// <list type="number">
 /// <item>AveragePool 64x64 stride 64 gives the mean colour (r, g, b) of every 64x64 cell (a trailing partial
@@ -49,11 +50,15 @@ public static class DemoDetectorModel
     public const float ObjectnessMidpoint = 0.5f;
     public const float ClassGain = 20f;
 
-    /// <summary>The ONNX model bytes (deterministic).</summary>
-    public static byte[] Build()
+    /// <summary>The ONNX model bytes (deterministic), with a dynamic batch dimension.</summary>
+    public static byte[] Build() => Build(dynamicBatch: true);
+
+    /// <summary>The ONNX model bytes; <paramref name="dynamicBatch"/> false gives a batch fixed to 1 (as many exports have).</summary>
+    public static byte[] Build(bool dynamicBatch)
     {
         var g = new OnnxGraphBuilder("atlas_demo_detector");
-        var images = g.Input(InputName, 1, 3, "height", "width");
+        object batch = dynamicBatch ? "batch" : 1;
+        var images = g.Input(InputName, batch, 3, "height", "width");
 
         var cells = g.Node("AveragePool", [images], attributes: [Ints("kernel_shape", CellSize, CellSize), Ints("strides", CellSize, CellSize)]);
         var max = g.Node("ReduceMax", [cells], attributes: [Ints("axes", 1), Int("keepdims", 1)]);
@@ -84,9 +89,10 @@ public static class DemoDetectorModel
         var size = g.Node("Expand", [g.Constant([CellSize], 1, 1, 1, 1), mapShape]);
 
         var rows = g.Node("Concat", [cx, cy, size, size, objectness, classes], attributes: [Int("axis", 1)]);
-        var flat = g.Node("Reshape", [rows, g.ConstantInt64([1, ModelContracts.DetectorColumns, -1], 3)]);
+        // Reshape's 0 copies the batch dimension from the input.
+        var flat = g.Node("Reshape", [rows, g.ConstantInt64([0, ModelContracts.DetectorColumns, -1], 3)]);
         g.Node("Transpose", [flat], OutputName, Ints("perm", 0, 2, 1));
-        g.Output(OutputName, 1, "cells", ModelContracts.DetectorColumns);
+        g.Output(OutputName, batch, "cells", ModelContracts.DetectorColumns);
         return g.ToBytes("Atlas demo detector");
     }
 
