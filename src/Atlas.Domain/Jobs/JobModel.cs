@@ -38,7 +38,10 @@ public sealed record NewJob(
 /// <param name="LocationJson">Per-image location (country/admin1/lat/lon) as JSON, or null for the job defaults.</param>
 public sealed record JobImage(int Index, string FilePath, string Source, string? Rejection, string? LocationJson);
 
-/// <summary>A job as stored: its request, its state and its counts.</summary>
+/// <summary>
+/// A job as stored: its request, its state and its counts. <c>Done</c> counts every image with a recorded result,
+/// failed ones included (the job completes when <c>Done == Total</c>); <c>Failed</c> is how many of those failed.
+/// </summary>
 public sealed record JobRecord(
     string Id,
     string? IdempotencyKey,

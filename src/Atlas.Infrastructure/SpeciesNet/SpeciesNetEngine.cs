@@ -387,6 +387,14 @@ public sealed class SpeciesNetEngine : IDisposable
                 results[i] = YoloPostProcessor.Process(output.Span.Slice(i * perImage, perImage), items[i].Geometry);
             return results;
         }
+        catch (Exception ex) when (ex is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ModelContractException)
+        {
+            // An export that declares a dynamic batch but cannot run one (a reshape with the batch baked in): answer
+            // each image on its own rather than failing all of them.
+            _logger.LogWarning(ex, "Detector batch of {Count} failed; running the images one at a time", items.Count);
+            for (var i = 0; i < items.Count; i++) results[i] = DetectBatch(key, [items[i]])[0];
+            return results;
+        }
         finally
         {
             _batchBuffers.Return(batch);
@@ -405,6 +413,11 @@ public sealed class SpeciesNetEngine : IDisposable
             for (var i = 0; i < crops.Count; i++)
                 crops[i].AsSpan(0, length).CopyTo(batch.AsSpan(i * length, length));
             return _classifier.RunTopK(batch.AsMemory(0, crops.Count * length), crops.Count, k);
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException ex)
+        {
+            _logger.LogWarning(ex, "Classifier batch of {Count} failed; running the crops one at a time", crops.Count);
+            return [.. crops.Select(crop => _classifier.RunTopK(crop.AsMemory(0, length), 1, k)[0])];
         }
         finally
         {

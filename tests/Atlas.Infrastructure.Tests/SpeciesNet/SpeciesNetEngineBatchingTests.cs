@@ -120,6 +120,24 @@ public sealed class SpeciesNetEngineBatchingTests
     }
 
     [Test]
+    public void DetectorThatCannotRunTheBatchItDeclares_FallsBackToSingleRuns()
+    {
+        // Declares a dynamic batch but reshapes to [1, 8, -1] inside: a batch of 2 comes back as [1, 2N, 8].
+        var liar = TestModels.WithOutputShape(
+            TestModels.WithInputShape(DemoDetectorModel.Build(dynamicBatch: false), "batch", 3, "height", "width"), "batch", "cells", 8);
+        using var bundle = TestBundle.FromDemo(files => files[DemoBundle.DetectorFile] = liar);
+        var pictures = Pictures(mixed: false)[..3];
+        var alone = OneAtATime(bundle, pictures);
+        using var engine = Engine(bundle, HourWindow);
+
+        var together = Together(engine, pictures);
+
+        Assert.That(engine.DetectorBatched, Is.True);
+        Assert.That(engine.DetectorBatchStats, Is.EqualTo((1L, 3L)));
+        Assert.That(together, Is.EqualTo(alone));
+    }
+
+    [Test]
     public void FixedBatchClassifier_RunsAlone()
     {
         using var bundle = TestBundle.FromDemo(files =>

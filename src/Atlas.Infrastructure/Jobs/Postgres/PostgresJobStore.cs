@@ -525,11 +525,11 @@ public sealed partial class PostgresJobStore : IJobStore, IHostedService, IAsync
                 RETURNING failed
             )
             UPDATE {schema}.jobs j SET
-                done = j.done + CASE WHEN inserted.failed THEN 0 ELSE 1 END,
+                done = j.done + 1,
                 failed = j.failed + CASE WHEN inserted.failed THEN 1 ELSE 0 END,
-                state = CASE WHEN j.done + j.failed + 1 >= j.total THEN 'completed' ELSE 'running' END,
+                state = CASE WHEN j.done + 1 >= j.total THEN 'completed' ELSE 'running' END,
                 started_at = COALESCE(j.started_at, @now),
-                finished_at = CASE WHEN j.done + j.failed + 1 >= j.total THEN @now ELSE j.finished_at END
+                finished_at = CASE WHEN j.done + 1 >= j.total THEN @now ELSE j.finished_at END
             FROM inserted
             WHERE j.id = @id AND j.state IN ('queued', 'running')
             RETURNING j.state
