@@ -32,7 +32,7 @@ internal static class OpenApiExamples
         [typeof(JobListResponse)] = () => new JobListResponse([Job()], "0193a5b2c4d17e6f8a9b0c1d2e3f4a5b"),
     };
 
-    private static JobResponse Job() => new("0193a5b2c4d17e6f8a9b0c1d2e3f4a5c", "running", 120000, 48176, 37, 41.7, 1820.5,
+    private static JobResponse Job() => new("0193a5b2c4d17e6f8a9b0c1d2e3f4a5c", "running", 120000, 48213, 37, 41.7, 1820.5,
         new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 6, 1, 8, 0, 4, TimeSpan.Zero), null,
         new DateTimeOffset(2026, 6, 8, 8, 0, 0, TimeSpan.Zero), null,
         "/v1/jobs/0193a5b2c4d17e6f8a9b0c1d2e3f4a5c", "/v1/jobs/0193a5b2c4d17e6f8a9b0c1d2e3f4a5c/results");

@@ -4,14 +4,14 @@ namespace Atlas.Application.Jobs;
 
 /// <summary>A job as the API shows it: the stored record plus its throughput and, while it runs, an estimate of the time left.</summary>
 /// <param name="Job">The stored job.</param>
-/// <param name="ImagesPerSecond">Images finished (done or failed) per second since the first one, or null before any.</param>
+/// <param name="ImagesPerSecond">Images finished (failed ones included) per second since the first one, or null before any.</param>
 /// <param name="EtaSeconds">Seconds to the last image at that rate, while queued or running; else null.</param>
 public sealed record JobStatus(JobRecord Job, double? ImagesPerSecond, double? EtaSeconds)
 {
     public static JobStatus Of(JobRecord job, DateTimeOffset now)
     {
         double? rate = null, eta = null;
-        var finished = job.Done + job.Failed;
+        var finished = job.Done; // every recorded image, failed ones included
         if (job.StartedAt is { } started && finished > 0)
         {
             var seconds = ((job.FinishedAt ?? now) - started).TotalSeconds;

@@ -208,11 +208,11 @@ public sealed class SqliteJobStore : IJobStore, IDisposable
             }
             await using (var update = Command(connection, transaction, """
                 UPDATE jobs SET
-                    done = done + 1 - $failed,
+                    done = done + 1,
                     failed = failed + $failed,
                     started_at = COALESCE(started_at, $now),
-                    state = CASE WHEN done + failed + 1 >= total THEN 2 ELSE 1 END,
-                    finished_at = CASE WHEN done + failed + 1 >= total THEN $now ELSE finished_at END
+                    state = CASE WHEN done + 1 >= total THEN 2 ELSE 1 END,
+                    finished_at = CASE WHEN done + 1 >= total THEN $now ELSE finished_at END
                 WHERE id = $id
                 """, ("$id", jobId), ("$failed", result.Failed ? 1 : 0), ("$now", Ms(now))))
             {

@@ -44,7 +44,7 @@ public sealed class JobsFaultTests
         Assert.Multiple(() =>
         {
             Assert.That(job.GetProperty("state").GetString(), Is.EqualTo("completed"), job.ToString());
-            Assert.That(job.GetProperty("done").GetInt32(), Is.Zero);
+            Assert.That(job.GetProperty("done").GetInt32(), Is.EqualTo(3));
             Assert.That(job.GetProperty("failed").GetInt32(), Is.EqualTo(3));
             // Two tasks (2 + 1 images), each tried 3 times, each try stopping at its first image.
             Assert.That(calls, Is.EqualTo(6));

@@ -80,7 +80,7 @@ public sealed class JobsRouteTests
         Assert.Multiple(() =>
         {
             Assert.That(job.GetProperty("state").GetString(), Is.EqualTo("completed"), job.ToString());
-            Assert.That(job.GetProperty("done").GetInt32() + job.GetProperty("failed").GetInt32(), Is.EqualTo(season.Count));
+            Assert.That(job.GetProperty("done").GetInt32(), Is.EqualTo(season.Count));
             Assert.That(job.GetProperty("failed").GetInt32(), Is.InRange(1, 2), "the broken file (and possibly the truncated reference image)");
             Assert.That(job.GetProperty("images_per_second").GetDouble(), Is.GreaterThan(0));
             Assert.That(job.GetProperty("finished_at").GetString(), Is.Not.Null);
