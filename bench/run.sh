@@ -3,16 +3,27 @@
 # service.log). Takes about 3-5 minutes on 2 cores. Not part of CI.
 #
 #   bench/run.sh                          # all sections, CPU
-#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch, microbatch, memory
+#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch, inference, microbatch, memory, jobs
 #   ATLAS_EXECUTION_PROVIDER=cuda bench/run.sh   # on a GPU host with the CUDA 13 + cuDNN 9 libraries
+#   bench/run.sh --sections jobs          # /v1/jobs: embedded, and (with ATLAS_TEST_RABBITMQ / ATLAS_TEST_POSTGRES
+#                                         # exported from tools/ci/start-job-backends.sh) RabbitMQ + PostgreSQL, 1 and 2 workers
 #
-# Sections 3 and 6 use random-weight stand-ins of the two SpeciesNet models, built once by
-# bench/models/build_standins.py into ${ATLAS_BENCH_CACHE:-~/.cache/atlas-bench} (outside git; ~770 MB):
+# The classifier, inference and microbatch sections use random-weight stand-ins of the two SpeciesNet models, built
+# once by bench/models/build_standins.py into ${ATLAS_BENCH_CACHE:-~/.cache/atlas-bench} (outside git; ~770 MB):
 # EfficientNetV2-M (2,498 classes, NHWC) and a YOLOv5x6-shaped detector at 1280. They are built here when missing
 # and Debian's python3-torch/python3-torchvision/python3-onnx are installed
 # (apt-get install -y python3-torch python3-torchvision python3-onnx), else those parts are skipped with a message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
 cache=${ATLAS_BENCH_CACHE:-$HOME/.cache/atlas-bench}
-if [[ ! -f $cache/yolov5x6_standin.onnx || ! -f $cache/effnetv2m_2498.onnx ]]; then
+# Only some sections (all of them when no --sections is given) need the stand-ins.
+needs_models=1
+if [[ " $* " == *" --sections "* ]]; then
+  sections=$(printf '%s\n' "$@" | sed -n '/^--sections$/{n;p;}')
+  [[ ,$sections, == *,classifier,* || ,$sections, == *,inference,* || ,$sections, == *,microbatch,* ]] || needs_models=0
+fi
+if [[ $needs_models == 1 && ( ! -f $cache/yolov5x6_standin.onnx || ! -f $cache/effnetv2m_2498.onnx ) ]]; then
   if /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null; then
     echo "Building the random-weight stand-in models into $cache (~5-10 min on 2 cores)..."
     /usr/bin/python3 bench/models/build_standins.py "$cache"

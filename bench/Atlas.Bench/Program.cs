@@ -2,8 +2,8 @@ using System.Globalization;
 using Atlas.Bench;
 using Atlas.Infrastructure.Onnx;
 
-// Usage: atlas-bench [--sections stages,engine,classifier,http,batch,microbatch,memory,inference] [--image PATH] [--labels PATH]
-//                    [--effnet PATH] [--standins DIR] [--api-dll PATH] [--out DIR]
+// Usage: atlas-bench [--sections stages,engine,classifier,http,batch,microbatch,memory,inference,jobs] [--image PATH]
+//                    [--labels PATH] [--effnet PATH] [--standins DIR] [--api-dll PATH] [--out DIR]
 // Run through bench/run.sh, which builds Release and passes the paths.
 var options = Args.Parse(args);
 var machine = MachineInfo.Read();
@@ -141,6 +141,31 @@ if (options.Wants("microbatch") || options.Wants("memory"))
     else
     {
         report.Line($"Sections 6-7 skipped: Atlas.Api.dll not found at '{options.ApiDll}' (pass --api-dll; bench/run.sh does).");
+    }
+}
+
+if (options.Wants("jobs"))
+{
+    Console.WriteLine("9. HTTP /v1/jobs: embedded, and RabbitMQ + PostgreSQL with 1 and 2 workers");
+    if (options.ApiDll is not null && File.Exists(options.ApiDll))
+    {
+        Directory.CreateDirectory(options.Out);
+        try
+        {
+            // ATLAS_BENCH_JOB_SIZES=200,2000 (small, large): the job sizes compared for the API's peak RSS.
+            int[] sizes = Environment.GetEnvironmentVariable("ATLAS_BENCH_JOB_SIZES") is { Length: > 0 } list
+                ? [.. list.Split(',').Select(x => int.Parse(x, System.Globalization.CultureInfo.InvariantCulture))]
+                : [200, 2000];
+            await JobsBenchmark.RunAsync(jpeg, options.ApiDll, Path.Combine(options.Out, "service-jobs.log"), report, sizes[0], sizes[^1]).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException or TaskCanceledException)
+        {
+            report.Line($"Section 9 failed: {ex.Message}");
+        }
+    }
+    else
+    {
+        report.Line($"Section 9 skipped: Atlas.Api.dll not found at '{options.ApiDll}' (pass --api-dll; bench/run.sh does).");
     }
 }
 

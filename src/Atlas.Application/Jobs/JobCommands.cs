@@ -4,6 +4,7 @@ using Atlas.Domain.Jobs;
 using Atlas.Domain.SpeciesNet;
 using FluentValidation;
 using Mediator;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Atlas.Application.Jobs;
@@ -11,7 +12,10 @@ namespace Atlas.Application.Jobs;
 /// <summary>
 /// Stores a job whose images the API has already staged (or resolved under the input root) and queues its tasks, one
 /// per <see cref="JobsOptions.ChunkSize"/> images. With an <paramref name="IdempotencyKey"/> that names an existing
-/// job, that job is returned instead and the images staged for this request are deleted.
+/// job, that job is returned instead and the images staged for this request are deleted. When queueing its tasks
+/// fails (the broker is down: <see cref="ServiceUnavailableException"/>, 503 + Retry-After), the job just stored is
+/// deleted again with its staged images, so nothing half-done stays behind (no job <c>queued</c> forever without
+/// tasks) and a resubmission, with the same Idempotency-Key or none, starts afresh.
 /// </summary>
 public sealed record SubmitJobCommand(
     string JobId,
@@ -45,7 +49,13 @@ public sealed class SubmitJobValidator : AbstractValidator<SubmitJobCommand>
     }
 }
 
-public sealed class SubmitJobHandler(IJobStore store, IJobBroker broker, IJobStaging staging, IOptions<JobsOptions> options, TimeProvider clock)
+public sealed partial class SubmitJobHandler(
+    IJobStore store,
+    IJobBroker broker,
+    IJobStaging staging,
+    IOptions<JobsOptions> options,
+    TimeProvider clock,
+    ILogger<SubmitJobHandler> logger)
     : ICommandHandler<SubmitJobCommand, SubmitJobResult>
 {
     public async ValueTask<SubmitJobResult> Handle(SubmitJobCommand command, CancellationToken cancellationToken)
@@ -60,9 +70,61 @@ public sealed class SubmitJobHandler(IJobStore store, IJobBroker broker, IJobSta
             if (record.Id != command.JobId) await staging.DeleteJobAsync(command.JobId, CancellationToken.None).ConfigureAwait(false);
             return new SubmitJobResult(JobStatus.Of(record, now), false);
         }
-        await JobChunks.EnqueueAllAsync(broker, record, options.Value.ChunkSize, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await JobChunks.EnqueueAllAsync(broker, record, options.Value.ChunkSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Broker down, or the client went away mid-enqueue: undo the job. Tasks already queued find no job (a
+            // worker records nothing for a deleted job) and are acknowledged.
+            await AbandonAsync(record.Id, ex).ConfigureAwait(false);
+            throw;
+        }
         return new SubmitJobResult(JobStatus.Of(record, now), true);
     }
+
+    private async Task AbandonAsync(string jobId, Exception cause)
+    {
+        LogAbandoned(jobId, cause.Message);
+        try
+        {
+            await store.DeleteAsync(jobId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The store failed too: a failed job with a clear reason is the next best thing to no job.
+            LogDeleteFailed(ex, jobId);
+            try
+            {
+                await store.FailAsync(jobId, $"Its tasks could not be queued ({cause.Message}); submit it again.", clock.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception failEx)
+            {
+                LogFailFailed(failEx, jobId);
+            }
+        }
+        try
+        {
+            await staging.DeleteJobAsync(jobId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogStagingNotDeleted(ex, jobId);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was not submitted: its tasks could not be queued ({Reason}); the job and its staged images are deleted")]
+    private partial void LogAbandoned(string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}, whose tasks could not be queued, could not be deleted; marking it failed")]
+    private partial void LogDeleteFailed(Exception ex, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId}, whose tasks could not be queued, could not be marked failed either")]
+    private partial void LogFailFailed(Exception ex, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The staged images of abandoned job {JobId} could not be deleted")]
+    private partial void LogStagingNotDeleted(Exception ex, string jobId);
 }
 
 /// <summary>How a job is cut into tasks.</summary>

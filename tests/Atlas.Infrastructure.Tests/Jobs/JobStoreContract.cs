@@ -162,7 +162,7 @@ public abstract class JobStoreContract
         {
             Assert.That(outcomes.Count(o => o), Is.EqualTo(1));
             Assert.That(rows.Select(r => r.Index), Is.EqualTo(new[] { 1 }));
-            Assert.That(job!.Done, Is.EqualTo(1), "Done counts every recorded image, failed ones included");
+            Assert.That(job!.Done, Is.EqualTo(1), "done counts every image with a result, failed ones included");
             Assert.That(job.Failed, Is.EqualTo(rows[0].Failed ? 1 : 0));
             Assert.That(job.State, Is.EqualTo(JobState.Running));
         });
@@ -185,7 +185,7 @@ public abstract class JobStoreContract
         {
             Assert.That(outcomes.Count(o => o), Is.EqualTo(images));
             Assert.That(rows.Select(r => r.Index), Is.EqualTo(Enumerable.Range(0, images)));
-            Assert.That((job!.Done, job.Failed), Is.EqualTo((images, expectedFailed)));
+            Assert.That((job!.Done, job.Failed), Is.EqualTo((images, expectedFailed)), "done includes the failed images");
             Assert.That(job.State, Is.EqualTo(JobState.Completed));
         });
     }
@@ -212,7 +212,7 @@ public abstract class JobStoreContract
             Assert.That(afterFirst!.State, Is.EqualTo(JobState.Running));
             Assert.That((afterFirst.StartedAt, afterFirst.FinishedAt), Is.EqualTo(((DateTimeOffset?)t1, (DateTimeOffset?)null)));
             Assert.That(done!.State, Is.EqualTo(JobState.Completed));
-            Assert.That((done.Done, done.Failed), Is.EqualTo((3, 1)));
+            Assert.That((done.Done, done.Failed), Is.EqualTo((3, 1)), "done includes the failed image");
             Assert.That((done.StartedAt, done.FinishedAt), Is.EqualTo(((DateTimeOffset?)t1, (DateTimeOffset?)t3)));
             Assert.That(rows.Select(r => (r.Index, r.Failed)), Is.EqualTo(new[] { (0, true), (1, false), (2, false) }));
             Assert.That(rows[1].ResultJson, Is.EqualTo(Result(1).ResultJson));
