@@ -3267,7 +3267,7 @@ namespace Atlas.Client
         public int Total { get; set; } = default!;
 
         /// <summary>
-        /// Images finished (with a result, failed ones included).
+        /// Images finished, failed ones included; the job is complete when done = total.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("done")]
         public int Done { get; set; } = default!;

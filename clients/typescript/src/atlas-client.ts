@@ -1623,7 +1623,7 @@ export interface JobResponse {
     state: string;
     /** Images in the job. */
     total: number;
-    /** Images finished (with a result, failed ones included). */
+    /** Images finished, failed ones included; the job is complete when done = total. */
     done: number;
     /** Images whose result is a failure (not an image, unreadable, over the size limit…). */
     failed: number;

@@ -7,7 +7,7 @@ namespace Atlas.Api.Contracts;
 /// <param name="Id">Job id.</param>
 /// <param name="State">queued, running, completed, failed or cancelled.</param>
 /// <param name="Total">Images in the job.</param>
-/// <param name="Done">Images finished (with a result, failed ones included).</param>
+/// <param name="Done">Images finished, failed ones included; the job is complete when done = total.</param>
 /// <param name="Failed">Images whose result is a failure (not an image, unreadable, over the size limit…).</param>
 /// <param name="ImagesPerSecond">Images finished per second since the first started; null before any.</param>
 /// <param name="EtaSeconds">Estimated seconds to the last image while queued or running; else null.</param>

@@ -4,21 +4,22 @@ namespace Atlas.Application.Jobs;
 
 /// <summary>A job as the API shows it: the stored record plus its throughput and, while it runs, an estimate of the time left.</summary>
 /// <param name="Job">The stored job.</param>
-/// <param name="ImagesPerSecond">Images finished per second since the first one started, or null before any.</param>
+/// <param name="ImagesPerSecond">Images finished (failed ones included) per second since the first one, or null before any.</param>
 /// <param name="EtaSeconds">Seconds to the last image at that rate, while queued or running; else null.</param>
 public sealed record JobStatus(JobRecord Job, double? ImagesPerSecond, double? EtaSeconds)
 {
     public static JobStatus Of(JobRecord job, DateTimeOffset now)
     {
         double? rate = null, eta = null;
-        if (job.StartedAt is { } started && job.Done > 0)
+        var finished = job.Done; // every recorded image, failed ones included
+        if (job.StartedAt is { } started && finished > 0)
         {
             var seconds = ((job.FinishedAt ?? now) - started).TotalSeconds;
-            if (seconds > 0) rate = job.Done / seconds;
+            if (seconds > 0) rate = finished / seconds;
         }
         if (job.State is JobState.Queued or JobState.Running && rate is > 0)
         {
-            eta = (job.Total - job.Done) / rate.Value;
+            eta = (job.Total - finished) / rate.Value;
         }
         return new JobStatus(job, rate, eta);
     }

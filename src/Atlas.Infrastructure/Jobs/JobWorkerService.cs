@@ -21,7 +21,6 @@ public sealed class JobWorkerService(
     IServiceScopeFactory scopes,
     IJobBroker broker,
     IJobStore store,
-    IJobCompletionNotifier notifier,
     IOptions<JobsOptions> options,
     ILogger<JobWorkerService> logger) : BackgroundService
 {
@@ -79,6 +78,40 @@ public sealed class JobWorkerService(
         }
     }
 
+    /// <summary>
+    /// Records the task's remaining images as failed; when even that fails (the job's own data is unreadable), the
+    /// job is marked failed, so the task is acknowledged either way and never comes back.
+    /// </summary>
+    private async Task<JobTaskOutcome> GiveUpAsync(JobProcessor processor, JobTask task, string reason, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await processor.FailRemainingAsync(task, reason, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogError(ex, "Job {JobId} cannot record failures; the job is marked failed", task.JobId);
+            await store.FailAsync(task.JobId, reason, DateTimeOffset.UtcNow, stoppingToken).ConfigureAwait(false);
+            var job = await store.GetAsync(task.JobId, stoppingToken).ConfigureAwait(false);
+            if (job is { WebhookUrl: not null }) _ = NotifyAsync(job, stoppingToken);
+            return new JobTaskOutcome(0, job);
+        }
+    }
+
+    /// <summary>The webhook, in the background, from its own scope (the typed HttpClient is scoped to the call).</summary>
+    private async Task NotifyAsync(JobRecord job, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IJobCompletionNotifier>().NotifyAsync(job, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Job {JobId} webhook failed", job.Id);
+        }
+    }
+
     private async Task RunAsync(IJobDelivery delivery, SemaphoreSlim slots, CancellationToken stoppingToken)
     {
         var task = delivery.Task;
@@ -104,13 +137,13 @@ public sealed class JobWorkerService(
                 }
                 logger.LogError(ex, "Job {JobId} task {First}+{Count} failed {Attempts} times; its remaining images are recorded as failed",
                     task.JobId, task.FirstIndex, task.Count, attempt);
-                outcome = await processor.FailRemainingAsync(task, $"The image could not be processed after {attempt} attempts ({ex.Message}).", stoppingToken).ConfigureAwait(false);
+                outcome = await GiveUpAsync(processor, task, $"The image could not be processed after {attempt} attempts ({ex.Message}).", stoppingToken).ConfigureAwait(false);
             }
             _attempts.TryRemove(task, out _);
             await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
             if (outcome is { Recorded: > 0, Job: { State: JobState.Completed, WebhookUrl: not null } job })
             {
-                _ = notifier.NotifyAsync(job, stoppingToken);
+                _ = NotifyAsync(job, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

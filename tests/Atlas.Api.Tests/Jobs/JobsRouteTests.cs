@@ -141,6 +141,47 @@ public sealed class JobsRouteTests
     }
 
     [Test]
+    public async Task Webhook_ReceivesTheFinalState_AfterAFailedCall()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var bodies = new List<string>();
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = Task.Run(async () =>
+        {
+            while (!received.Task.IsCompleted)
+            {
+                var context = await listener.GetContextAsync();
+                using var reader = new StreamReader(context.Request.InputStream);
+                var body = await reader.ReadToEndAsync();
+                bodies.Add(body);
+                // The first call fails: the notifier must try again.
+                context.Response.StatusCode = bodies.Count == 1 ? 503 : 204;
+                context.Response.Close();
+                if (bodies.Count > 1) received.TrySetResult(body);
+            }
+        });
+
+        using var form = JobsHost.Form(JobsHost.SharedImages().Take(2), ("webhook_url", $"http://127.0.0.1:{port}/hooks/done"));
+        var id = (await JobsHost.SubmitAsync(_client, form)).GetProperty("id").GetString()!;
+        await JobsHost.WaitAsync(_client, id);
+        var delivered = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        using var json = JsonDocument.Parse(delivered);
+        Assert.That(json.RootElement.GetProperty("id").GetString(), Is.EqualTo(id));
+        Assert.That(json.RootElement.GetProperty("state").GetString(), Is.EqualTo("completed"));
+        Assert.That(json.RootElement.GetProperty("done").GetInt32(), Is.EqualTo(2));
+        Assert.That(bodies, Has.Count.EqualTo(2));
+        listener.Stop();
+        await Task.WhenAny(server, Task.Delay(1000));
+    }
+
+    [Test]
     public async Task ZipAndTarGzArchives_EachEntryIsAnImage()
     {
         var images = JobsHost.SharedImages().Take(3).ToList();
