@@ -31,16 +31,24 @@ internal static class JobsBenchmark
             report.Line("Jobs on RabbitMQ + PostgreSQL skipped: ATLAS_TEST_RABBITMQ / ATLAS_TEST_POSTGRES are not set (export the lines tools/ci/start-job-backends.sh prints).");
         }
 
-        var sync = await SyncAsync(jpeg, apiDll, logPath, large).ConfigureAwait(false);
-        report.Line(string.Create(Inv, $"Synchronous baseline: {large} images in one POST /v1/predictions: {sync.TotalSeconds:0.0} s, {large / sync.TotalSeconds:0.0} images/s, {sync.TotalMilliseconds / large:0.0} ms/image."));
+        // ATLAS_BENCH_JOB_RUNS=sync,embedded,scale1,scale2 (default: all) runs a subset; without "sync" the baseline of
+        // ATLAS_BENCH_JOB_SYNC_SECONDS (seconds for the large size through /v1/predictions, from an earlier run) is used.
+        var runs = (Environment.GetEnvironmentVariable("ATLAS_BENCH_JOB_RUNS") is { Length: > 0 } list ? list : "sync,embedded,scale1,scale2")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var sync = runs.Contains("sync")
+            ? await SyncAsync(jpeg, apiDll, logPath, large).ConfigureAwait(false)
+            : TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("ATLAS_BENCH_JOB_SYNC_SECONDS") ?? "0", Inv));
+        report.Line(string.Create(Inv, $"Synchronous baseline: {large} images in one POST /v1/predictions: {sync.TotalSeconds:0.0} s, {large / sync.TotalSeconds:0.0} images/s, {sync.TotalMilliseconds / large:0.0} ms/image{(runs.Contains("sync") ? "" : " (from ATLAS_BENCH_JOB_SYNC_SECONDS)")}."));
 
         var rows = new List<string>
         {
             "| backends | workers | images | submit (202) s | total s | images/s | ms/image | queue overhead ms/image vs sync | API peak RSS before -> after job |",
             "|---|---|---:|---:|---:|---:|---:|---:|---|",
         };
-        var configs = new List<(string Name, int Workers)> { ("embedded (SQLite, in-process)", 0) };
-        if (scaleOut) configs.AddRange([("RabbitMQ + PostgreSQL", 1), ("RabbitMQ + PostgreSQL", 2)]);
+        var configs = new List<(string Name, int Workers)>();
+        if (runs.Contains("embedded")) configs.Add(("embedded (SQLite, in-process)", 0));
+        if (scaleOut && runs.Contains("scale1")) configs.Add(("RabbitMQ + PostgreSQL", 1));
+        if (scaleOut && runs.Contains("scale2")) configs.Add(("RabbitMQ + PostgreSQL", 2));
         foreach (var (name, workers) in configs)
         {
             foreach (var images in new[] { small, large })
@@ -134,7 +142,17 @@ internal static class JobsBenchmark
         {
             foreach (var process in started) await process.DisposeAsync().ConfigureAwait(false);
             Delete(dataDir);
-            if (workers > 0) await DropAsync(rabbit!, environment["JOBS_QUEUE"], postgres!, environment["JOBS_POSTGRES_SCHEMA"]).ConfigureAwait(false);
+            if (workers > 0)
+            {
+                try
+                {
+                    await DropAsync(rabbit!, environment["JOBS_QUEUE"], postgres!, environment["JOBS_POSTGRES_SCHEMA"]).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+                {
+                    Console.WriteLine($"  (the run's queue and schema could not be dropped: {ex.Message})");
+                }
+            }
         }
     }
 
