@@ -3,7 +3,7 @@
 # service.log). Takes about 3-5 minutes on 2 cores. Not part of CI.
 #
 #   bench/run.sh                          # all sections, CPU
-#   bench/run.sh --sections stages,engine # a subset: stages, engine, classifier, http, batch, inference, microbatch, memory, jobs
+#   bench/run.sh --sections stages,engine # a subset: stages, scaled, engine, classifier, http, batch, inference, microbatch, memory, jobs
 #   ATLAS_EXECUTION_PROVIDER=cuda bench/run.sh   # on a GPU host with the CUDA 13 + cuDNN 9 libraries
 #   bench/run.sh --sections jobs          # /v1/jobs: embedded, and (with ATLAS_TEST_RABBITMQ / ATLAS_TEST_POSTGRES
 #                                         # exported from tools/ci/start-job-backends.sh) RabbitMQ + PostgreSQL, 1 and 2 workers

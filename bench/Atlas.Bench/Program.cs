@@ -2,7 +2,7 @@ using System.Globalization;
 using Atlas.Bench;
 using Atlas.Infrastructure.Onnx;
 
-// Usage: atlas-bench [--sections stages,engine,classifier,http,batch,microbatch,memory,inference,jobs] [--image PATH]
+// Usage: atlas-bench [--sections stages,scaled,engine,classifier,http,batch,microbatch,memory,inference,jobs] [--image PATH]
 //                    [--labels PATH] [--effnet PATH] [--standins DIR] [--api-dll PATH] [--out DIR]
 // Run through bench/run.sh, which builds Release and passes the paths.
 var options = Args.Parse(args);
@@ -34,6 +34,12 @@ if (options.Wants("stages"))
 {
     Console.WriteLine("1. stages");
     foreach (var m in StageBenchmarks.Run(jpeg, onnx)) report.Add(m);
+}
+
+if (options.Wants("scaled"))
+{
+    Console.WriteLine("1b. scaled JPEG decode");
+    foreach (var m in ScaledDecodeBenchmark.Run(jpeg, imageName, onnx, Path.Combine(options.StandIns, "yolov5x6_standin.onnx"), report)) report.Add(m);
 }
 
 if (options.Wants("engine"))

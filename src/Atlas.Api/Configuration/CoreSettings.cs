@@ -47,6 +47,7 @@ public static class CoreSettings
         Bool("SpeciesNet:WarmUp");
         Int("SpeciesNet:BatchWindowMs", 0, 1000);
         Int("SpeciesNet:MaxBatchSize", 1, 256);
+        Bool("SpeciesNet:ScaledDecode");
         var provider = read.Choice("Onnx:ExecutionProvider", "auto", "cuda", "gpu", "cpu");
         if (provider is not null) canonical["Onnx:ExecutionProvider"] = provider == "gpu" ? "cuda" : provider;
         Int("Onnx:IntraOpThreads", 0, 1024);

@@ -15,6 +15,7 @@ public static class EnvironmentAliases
         ["SPECIESNET_GEOFENCE"] = "SpeciesNet:Geofence",
         ["INFERENCE_BATCH_WINDOW_MS"] = "SpeciesNet:BatchWindowMs",
         ["INFERENCE_MAX_BATCH_SIZE"] = "SpeciesNet:MaxBatchSize",
+        ["SCALED_JPEG_DECODE"] = "SpeciesNet:ScaledDecode",
         ["ATLAS_EXECUTION_PROVIDER"] = "Onnx:ExecutionProvider",
         ["MAX_UPLOAD_BYTES"] = "Uploads:MaxFileBytes",
         ["MAX_IMAGE_PIXELS"] = "Uploads:MaxImagePixels",

@@ -137,6 +137,199 @@ public sealed class ImageDecoder
         return SKCodecResult.IncompleteInput;
     }
 
+    /// <summary>
+    /// Scaled decode for the detector (libjpeg-turbo DCT scaling): when <paramref name="encoded"/> is a
+    /// JPEG and a decode at a scale n/8 (n &lt;= <paramref name="maxEighths"/>) still gives an upright image at least as large, on both axes, as
+    /// <paramref name="required"/> asks for the full upright size (the letterbox's resized size), returns that
+    /// reduced upright image (EXIF orientation applied). Returns null, and the caller decodes exactly with
+    /// <see cref="Decode"/>, for any other format, an image too small to scale, one above the pixel limit, or bytes
+    /// Skia cannot read (so the exact path reports the error). The caller owns the result.
+    /// </summary>
+    /// <param name="encoded">The encoded image.</param>
+    /// <param name="required">Full upright width and height -> the smallest width and height the caller needs.</param>
+    /// <param name="fullWidth">The full-resolution upright width (0 when null is returned).</param>
+    /// <param name="fullHeight">The full-resolution upright height (0 when null is returned).</param>
+    /// <param name="maxEighths">The largest scale tried, in eighths (default 4: only JPEGs at least twice the needed
+    /// size are scaled, through libjpeg-turbo's fast 1/2, 1/4 and 1/8 IDCTs).</param>
+    public RgbImage? TryDecodeScaled(ReadOnlySpan<byte> encoded, Func<int, int, (int Width, int Height)> required, out int fullWidth, out int fullHeight, int maxEighths = 4)
+    {
+        ArgumentNullException.ThrowIfNull(required);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEighths, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxEighths, 7);
+        fullWidth = 0;
+        fullHeight = 0;
+        if (encoded.IsEmpty || TiffDecoder.IsTiff(encoded)) return null;
+        try
+        {
+            using var data = SKData.CreateCopy(encoded);
+            using var codec = SKCodec.Create(data);
+            if (codec is null || codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return null;
+            var info = codec.Info;
+            if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > _maxPixels) return null;
+            var origin = codec.EncodedOrigin;
+            var swaps = SwapsAxes(origin);
+            var uprightWidth = swaps ? info.Height : info.Width;
+            var uprightHeight = swaps ? info.Width : info.Height;
+            var (needWidth, needHeight) = required(uprightWidth, uprightHeight);
+            var needRawWidth = swaps ? needHeight : needWidth;
+            var needRawHeight = swaps ? needWidth : needHeight;
+            SKSizeI scaled = default;
+            for (var n = 1; n <= maxEighths; n++)
+            {
+                var candidate = codec.GetScaledDimensions(n / 8f);
+                if (candidate.Width >= needRawWidth && candidate.Height >= needRawHeight)
+                {
+                    scaled = candidate;
+                    break;
+                }
+            }
+            if (scaled.Width <= 0 || scaled.Width >= info.Width || scaled.Height >= info.Height) return null;
+
+            var alphaType = info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul;
+            var target = new SKImageInfo(scaled.Width, scaled.Height, SKColorType.Rgba8888, alphaType);
+            var rgbaLength = checked(scaled.Width * scaled.Height * 4);
+            var rgba = ArrayPool<byte>.Shared.Rent(rgbaLength);
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
+            {
+                var result = DecodeJpegRows(codec, target, handle.AddrOfPinnedObject(), rgba.AsSpan(0, rgbaLength));
+                if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput or SKCodecResult.ErrorInInput)) return null;
+                fullWidth = uprightWidth;
+                fullHeight = uprightHeight;
+                return ExifOrientation.ToUprightRgb(rgba.AsSpan(0, rgbaLength), scaled.Width, scaled.Height, origin);
+            }
+            finally
+            {
+                handle.Free();
+                ArrayPool<byte>.Shared.Return(rgba);
+            }
+        }
+        catch (Exception ex) when (IsCodecFault(ex))
+        {
+            fullWidth = 0;
+            fullHeight = 0;
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Decodes, at full resolution, only the part of a JPEG that covers the upright rectangle
+    /// [<paramref name="left"/>, <paramref name="left"/> + <paramref name="width"/>) x
+    /// [<paramref name="top"/>, <paramref name="top"/> + <paramref name="height"/>) clipped to the image, plus a
+    /// margin of <see cref="RegionMargin"/> pixels (libjpeg-turbo <c>jpeg_crop_scanline</c> for the columns,
+    /// <c>jpeg_skip_scanlines</c> above, stopping below), so the classifier crop reads the same pixels as from a
+    /// full decode. The result is upright; (<paramref name="offsetX"/>, <paramref name="offsetY"/>) is its top-left
+    /// corner in the full upright image. Returns null (decode exactly instead) for anything but a readable JPEG or
+    /// an empty intersection. The caller owns the result.
+    /// </summary>
+    /// <param name="encoded">The encoded image.</param>
+    /// <param name="left">Left edge of the wanted rectangle in the upright image.</param>
+    /// <param name="top">Top edge of the wanted rectangle in the upright image.</param>
+    /// <param name="width">Width of the wanted rectangle.</param>
+    /// <param name="height">Height of the wanted rectangle.</param>
+    /// <param name="offsetX">Left edge of the returned image in the full upright image.</param>
+    /// <param name="offsetY">Top edge of the returned image in the full upright image.</param>
+    public RgbImage? TryDecodeRegion(ReadOnlySpan<byte> encoded, int left, int top, int width, int height, out int offsetX, out int offsetY)
+    {
+        offsetX = 0;
+        offsetY = 0;
+        if (encoded.IsEmpty || width <= 0 || height <= 0 || TiffDecoder.IsTiff(encoded)) return null;
+        try
+        {
+            using var data = SKData.CreateCopy(encoded);
+            using var codec = SKCodec.Create(data);
+            if (codec is null || codec.EncodedFormat != SKEncodedImageFormat.Jpeg) return null;
+            var info = codec.Info;
+            int rawWidth = info.Width, rawHeight = info.Height;
+            if (rawWidth <= 0 || rawHeight <= 0 || (long)rawWidth * rawHeight > _maxPixels) return null;
+            var origin = codec.EncodedOrigin;
+            var swaps = SwapsAxes(origin);
+            var uprightWidth = swaps ? rawHeight : rawWidth;
+            var uprightHeight = swaps ? rawWidth : rawHeight;
+            int u0 = Math.Max(left, 0), v0 = Math.Max(top, 0);
+            var u1 = (int)Math.Min((long)left + width, uprightWidth);
+            var v1 = (int)Math.Min((long)top + height, uprightHeight);
+            if (u0 >= u1 || v0 >= v1) return null;
+
+            // The stored (pre-orientation) rectangle, widened by the margin and clipped.
+            var (ax, ay) = ToRaw(origin, u0, v0, rawWidth, rawHeight);
+            var (bx, by) = ToRaw(origin, u1 - 1, v1 - 1, rawWidth, rawHeight);
+            var x0 = Math.Max(Math.Min(ax, bx) - RegionMargin, 0);
+            var x1 = Math.Min(Math.Max(ax, bx) + 1 + RegionMargin, rawWidth);
+            var y0 = Math.Max(Math.Min(ay, by) - RegionMargin, 0);
+            var y1 = Math.Min(Math.Max(ay, by) + 1 + RegionMargin, rawHeight);
+            int subWidth = x1 - x0, subHeight = y1 - y0;
+
+            var alphaType = info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul;
+            var target = new SKImageInfo(rawWidth, rawHeight, SKColorType.Rgba8888, alphaType);
+            var rowBytes = subWidth * 4;
+            var rgbaLength = checked(rowBytes * subHeight);
+            var rgba = ArrayPool<byte>.Shared.Rent(rgbaLength);
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
+            {
+                var options = new SKCodecOptions(new SKRectI(x0, 0, x1, rawHeight));
+                if (codec.StartScanlineDecode(target, options) != SKCodecResult.Success) return null;
+                var rows = 0;
+                if (y0 == 0 || codec.SkipScanlines(y0))
+                {
+                    rows = Math.Max(codec.GetScanlines(handle.AddrOfPinnedObject(), subHeight, rowBytes), 0);
+                }
+                if (rows < subHeight) rgba.AsSpan(rows * rowBytes, (subHeight - rows) * rowBytes).Fill(128);
+
+                var (cx, cy) = FromRaw(origin, x0, y0, rawWidth, rawHeight);
+                var (dx, dy) = FromRaw(origin, x1 - 1, y1 - 1, rawWidth, rawHeight);
+                var image = ExifOrientation.ToUprightRgb(rgba.AsSpan(0, rgbaLength), subWidth, subHeight, origin);
+                offsetX = Math.Min(cx, dx);
+                offsetY = Math.Min(cy, dy);
+                return image;
+            }
+            finally
+            {
+                handle.Free();
+                ArrayPool<byte>.Shared.Return(rgba);
+            }
+        }
+        catch (Exception ex) when (IsCodecFault(ex))
+        {
+            offsetX = 0;
+            offsetY = 0;
+            return null;
+        }
+    }
+
+    /// <summary>Extra full-resolution pixels decoded around a region, so codec edge effects stay outside the crop.</summary>
+    public const int RegionMargin = 16;
+
+    private static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+
+    /// <summary>Upright pixel (u, v) -> stored pixel (x, y) of a <paramref name="w"/> x <paramref name="h"/> stored image.</summary>
+    private static (int X, int Y) ToRaw(SKEncodedOrigin origin, int u, int v, int w, int h) => origin switch
+    {
+        SKEncodedOrigin.TopRight => (w - 1 - u, v),
+        SKEncodedOrigin.BottomRight => (w - 1 - u, h - 1 - v),
+        SKEncodedOrigin.BottomLeft => (u, h - 1 - v),
+        SKEncodedOrigin.LeftTop => (v, u),
+        SKEncodedOrigin.RightTop => (v, h - 1 - u),
+        SKEncodedOrigin.RightBottom => (w - 1 - v, h - 1 - u),
+        SKEncodedOrigin.LeftBottom => (w - 1 - v, u),
+        _ => (u, v),
+    };
+
+    /// <summary>Stored pixel (x, y) -> upright pixel (u, v); the inverse of <see cref="ToRaw"/>.</summary>
+    private static (int U, int V) FromRaw(SKEncodedOrigin origin, int x, int y, int w, int h) => origin switch
+    {
+        SKEncodedOrigin.TopRight => (w - 1 - x, y),
+        SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
+        SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
+        SKEncodedOrigin.LeftTop => (y, x),
+        SKEncodedOrigin.RightTop => (h - 1 - y, x),
+        SKEncodedOrigin.RightBottom => (h - 1 - y, w - 1 - x),
+        SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
+        _ => (x, y),
+    };
+
     private static ImageDecodeException Unreadable(ReadOnlySpan<byte> encoded)
     {
         var known = SniffFormat(encoded);

@@ -97,6 +97,30 @@ public static class Letterbox
             throw new ArgumentException(
                 $"Geometry is for {geometry.SourceWidth}x{geometry.SourceHeight}, image is {image.Width}x{image.Height}.", nameof(geometry));
         }
+        Fill(image, geometry, destination);
+    }
+
+    /// <summary>
+    /// As <see cref="ToTensor"/>, from a reduced decode of the source (<see cref="ImageDecoder.TryDecodeScaled"/>):
+    /// <paramref name="geometry"/> is computed for the full-resolution size, so boxes map back exactly as before,
+    /// and the resize reads <paramref name="scaled"/>, which must be at least the resized size on both axes.
+    /// </summary>
+    /// <param name="scaled">The reduced upright image.</param>
+    /// <param name="geometry">The letterbox of the full-resolution image.</param>
+    /// <param name="destination">At least <see cref="LetterboxGeometry.TensorLength"/> floats.</param>
+    public static void ToTensorFromScaled(RgbImage scaled, in LetterboxGeometry geometry, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(scaled);
+        if (scaled.Width < geometry.ResizedWidth || scaled.Height < geometry.ResizedHeight)
+        {
+            throw new ArgumentException(
+                $"A {scaled.Width}x{scaled.Height} image is smaller than the letterbox's {geometry.ResizedWidth}x{geometry.ResizedHeight}.", nameof(scaled));
+        }
+        Fill(scaled, geometry, destination);
+    }
+
+    private static void Fill(RgbImage image, in LetterboxGeometry geometry, Span<float> destination)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, geometry.TensorLength, nameof(destination));
 
         int wp = geometry.PaddedWidth, hp = geometry.PaddedHeight, plane = wp * hp;

@@ -161,6 +161,13 @@ public sealed class SpeciesNetEngine : IDisposable
         }
     }
 
+    /// <summary>
+    /// Scaled JPEG decode (<c>SpeciesNet:ScaledDecode</c>, <see cref="ImageDecoder.TryDecodeScaled"/>): when on, a JPEG
+    /// larger than the letterbox needs is decoded at a DCT scale n/8 for the detector and the classifier crop reads a
+    /// full-resolution decode of just its region; when off (exact), every stage reads one full-resolution decode.
+    /// </summary>
+    public bool ScaledDecode { get; init; }
+
     /// <summary>Runs SpeciesNet on one encoded image.</summary>
     public SpeciesNetPrediction Predict(ReadOnlySpan<byte> encoded, GeoLocation location, CancellationToken cancellationToken) =>
         Analyze(encoded, location, AnalysisOptions.Default, cancellationToken).Prediction;
@@ -178,7 +185,20 @@ public sealed class SpeciesNetEngine : IDisposable
         using var detectTurn = options.Mode != ComponentMode.ClassifierOnly ? _detectBatcher?.Expect() : null;
         using var classifyTurn = options.Mode != ComponentMode.DetectorOnly ? _classifyBatcher?.Expect() : null;
         var started = Stopwatch.GetTimestamp();
-        using var image = _decoder.Decode(encoded);
+        // Scaled decode: the detector reads a DCT-scaled JPEG; the classifier crop is decoded at full resolution below.
+        RgbImage? scaled = null;
+        int fullWidth = 0, fullHeight = 0;
+        if (ScaledDecode && options.Mode != ComponentMode.ClassifierOnly
+            && (options.Mode == ComponentMode.DetectorOnly || (_bundle.Type == BundleType.AlwaysCrop && options.ClassifyAllBoxes is null)))
+        {
+            scaled = _decoder.TryDecodeScaled(encoded, DetectorInputSize, out fullWidth, out fullHeight);
+        }
+        using var image = scaled ?? _decoder.Decode(encoded);
+        if (scaled is null)
+        {
+            fullWidth = image.Width;
+            fullHeight = image.Height;
+        }
         _metrics.RecordStage(InferenceStage.Decode, Stopwatch.GetElapsedTime(started));
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -190,12 +210,12 @@ public sealed class SpeciesNetEngine : IDisposable
             started = Stopwatch.GetTimestamp();
             try
             {
-                detections = Detect(image, cancellationToken);
+                detections = Detect(image, fullWidth, fullHeight, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 detectorFailed = true;
-                _logger.LogWarning(ex, "Detector failed on a {Width}x{Height} image", image.Width, image.Height);
+                _logger.LogWarning(ex, "Detector failed on a {Width}x{Height} image", fullWidth, fullHeight);
             }
             finally
             {
@@ -213,7 +233,9 @@ public sealed class SpeciesNetEngine : IDisposable
             try
             {
                 // Classifier-only runs without boxes, so an always_crop model sees the whole image (as SpeciesNet does).
-                classifications = Classify(image, detections, cancellationToken);
+                classifications = scaled is null
+                    ? Classify(image, detections, cancellationToken)
+                    : ClassifyFromRegion(encoded, fullWidth, fullHeight, detections, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -221,7 +243,7 @@ public sealed class SpeciesNetEngine : IDisposable
                 if (ex is EmptyCropException)
                     _logger.LogInformation("Classifier skipped: {Reason}", ex.Message);
                 else
-                    _logger.LogWarning(ex, "Classifier failed on a {Width}x{Height} image", image.Width, image.Height);
+                    _logger.LogWarning(ex, "Classifier failed on a {Width}x{Height} image", fullWidth, fullHeight);
             }
             finally
             {
@@ -237,7 +259,7 @@ public sealed class SpeciesNetEngine : IDisposable
         {
             return new ImageAnalysis(
                 new SpeciesNetPrediction(failures, location, classifications, detections, null, null, null, _bundle.Version),
-                image.Width, image.Height, null);
+                fullWidth, fullHeight, null);
         }
 
         started = Stopwatch.GetTimestamp();
@@ -251,7 +273,7 @@ public sealed class SpeciesNetEngine : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             boxes = ClassifyBoxes(image, detections, location, boxOptions, cancellationToken);
         }
-        return new ImageAnalysis(prediction, image.Width, image.Height, boxes);
+        return new ImageAnalysis(prediction, fullWidth, fullHeight, boxes);
     }
 
     /// <summary>Ensemble-only mode: the rules of spec 4 on precomputed outputs; a missing output is a failure.</summary>
@@ -341,15 +363,26 @@ public sealed class SpeciesNetEngine : IDisposable
         return [.. answers.OrderByDescending(a => a.PredictionScore).Take(options.MaxClassifications)];
     }
 
-    private IReadOnlyList<DetectionBox> Detect(RgbImage image, CancellationToken cancellationToken)
+    /// <summary>The letterbox of a <paramref name="width"/> x <paramref name="height"/> upright image for this detector.</summary>
+    private LetterboxGeometry DetectorGeometry(int width, int height) => _detector.FixedInputSize is { } fixedSize
+        ? LetterboxGeometry.ComputeFixed(width, height, fixedSize.Width, fixedSize.Height)
+        : LetterboxGeometry.Compute(width, height);
+
+    /// <summary>The size the letterbox resizes a full upright image to: what a scaled decode must at least give.</summary>
+    private (int Width, int Height) DetectorInputSize(int width, int height)
     {
-        var geometry = _detector.FixedInputSize is { } fixedSize
-            ? LetterboxGeometry.ComputeFixed(image.Width, image.Height, fixedSize.Width, fixedSize.Height)
-            : LetterboxGeometry.Compute(image.Width, image.Height);
+        var geometry = DetectorGeometry(width, height);
+        return (geometry.ResizedWidth, geometry.ResizedHeight);
+    }
+
+    private IReadOnlyList<DetectionBox> Detect(RgbImage image, int fullWidth, int fullHeight, CancellationToken cancellationToken)
+    {
+        var geometry = DetectorGeometry(fullWidth, fullHeight);
         var buffer = ArrayPool<float>.Shared.Rent(geometry.TensorLength);
         try
         {
-            Letterbox.ToTensor(image, geometry, buffer);
+            if (image.Width == fullWidth && image.Height == fullHeight) Letterbox.ToTensor(image, geometry, buffer);
+            else Letterbox.ToTensorFromScaled(image, geometry, buffer);
             var item = new DetectorItem(buffer, geometry);
             if (_detectBatcher is null) return DetectBatch(ShapeKey(geometry), [item])[0];
             // Only tensors of the same shape can share a run: the shape is the batch group.
@@ -425,11 +458,38 @@ public sealed class SpeciesNetEngine : IDisposable
         }
     }
 
-    private Classifications Classify(RgbImage image, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken)
+    /// <summary>
+    /// The classifier after a scaled decode: decodes only the crop (plus a margin) at full resolution and crops from
+    /// it, which reads the same pixels as the crop of a full decode; anything the region decode cannot do (no box:
+    /// the whole image) falls back to a full decode.
+    /// </summary>
+    private Classifications ClassifyFromRegion(ReadOnlySpan<byte> encoded, int fullWidth, int fullHeight, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken)
     {
-        var region = _bundle.Type == BundleType.AlwaysCrop
-            ? ClassifierPreprocessor.CropForDetection(image.Width, image.Height, detections is { Count: > 0 } ? detections[0].Bbox : null)
-            : ClassifierPreprocessor.CropForFullImage(image.Width, image.Height);
+        var region = ClassifierRegion(fullWidth, fullHeight, detections);
+        int offsetX = 0, offsetY = 0;
+        var part = detections is { Count: > 0 } && region.Width > 0 && region.Height > 0
+            ? _decoder.TryDecodeRegion(encoded, region.Left, region.Top, region.Width, region.Height, out offsetX, out offsetY)
+            : null;
+        if (part is null)
+        {
+            using var full = _decoder.Decode(encoded);
+            return Classify(full, region, cancellationToken);
+        }
+        using (part)
+        {
+            return Classify(part, region with { Left = region.Left - offsetX, Top = region.Top - offsetY }, cancellationToken);
+        }
+    }
+
+    private CropRegion ClassifierRegion(int width, int height, IReadOnlyList<DetectionBox>? detections) => _bundle.Type == BundleType.AlwaysCrop
+        ? ClassifierPreprocessor.CropForDetection(width, height, detections is { Count: > 0 } ? detections[0].Bbox : null)
+        : ClassifierPreprocessor.CropForFullImage(width, height);
+
+    private Classifications Classify(RgbImage image, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken) =>
+        Classify(image, ClassifierRegion(image.Width, image.Height, detections), cancellationToken);
+
+    private Classifications Classify(RgbImage image, CropRegion region, CancellationToken cancellationToken)
+    {
         // A classifier exported with a fixed batch (e.g. 8, SpeciesNet's default) gets the crop in slot 0 and zeros.
         var batch = _classifier.Contract.FixedBatchSize ?? 1;
         var length = batch * ClassifierPreprocessor.TensorLength;

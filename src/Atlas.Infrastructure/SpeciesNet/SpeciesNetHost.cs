@@ -61,7 +61,10 @@ public sealed class SpeciesNetHost : ISpeciesClassifier, IHostedService, IDispos
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _engine = new SpeciesNetEngine(LoadBundle(), _sessions, _decoder, _options.Geofence, _metrics, _logger, MicroBatching.From(_options));
+        _engine = new SpeciesNetEngine(LoadBundle(), _sessions, _decoder, _options.Geofence, _metrics, _logger, MicroBatching.From(_options))
+        {
+            ScaledDecode = _options.ScaledDecode,
+        };
         var bundle = _engine.Bundle; // without the model bytes, so nothing here keeps them alive
         var provider = _engine.ExecutionProvider;
         if (_engine.FallbackReason is { } reason)

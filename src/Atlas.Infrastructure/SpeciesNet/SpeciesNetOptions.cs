@@ -26,4 +26,11 @@ public sealed class SpeciesNetOptions
 
     /// <summary>Most images in one batched detector or classifier run (default 8; 1 turns batching off). Env: <c>INFERENCE_MAX_BATCH_SIZE</c>.</summary>
     public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>
+    /// Scaled JPEG decode for the detector: a JPEG at least twice the letterbox's size is decoded at a libjpeg-turbo
+    /// DCT scale for the letterbox, and the classifier crop is decoded at full resolution from just its region
+    /// (default false: exact, one full-resolution decode). Env: <c>SCALED_JPEG_DECODE</c>. See BENCHMARKS.md.
+    /// </summary>
+    public bool ScaledDecode { get; set; }
 }

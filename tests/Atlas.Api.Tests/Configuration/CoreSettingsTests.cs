@@ -23,6 +23,7 @@ public sealed class CoreSettingsTests
     [TestCase("SpeciesNet:BatchWindowMs", "-1", "INFERENCE_BATCH_WINDOW_MS")]
     [TestCase("SpeciesNet:BatchWindowMs", "2ms", "INFERENCE_BATCH_WINDOW_MS")]
     [TestCase("SpeciesNet:MaxBatchSize", "0", "INFERENCE_MAX_BATCH_SIZE")]
+    [TestCase("SpeciesNet:ScaledDecode", "fast", "SCALED_JPEG_DECODE")]
     [TestCase("Gemini:BaseUrl", "ftp://example.org", "GEMINI_BASE_URL")]
     public void ValidateCoreSettings_BadValue_ThrowsNamingTheVariable(string key, string value, string variable)
     {
@@ -37,6 +38,8 @@ public sealed class CoreSettingsTests
     [TestCase("Uploads:MaxFileBytes", " 1048576 ", "1048576")]
     [TestCase("SpeciesNet:BatchWindowMs", " 0 ", "0")]
     [TestCase("SpeciesNet:MaxBatchSize", "16", "16")]
+    [TestCase("SpeciesNet:ScaledDecode", "on", "true")]
+    [TestCase("SpeciesNet:ScaledDecode", "0", "false")]
     public void ValidateCoreSettings_AcceptedSpelling_IsRewrittenCanonically(string key, string value, string expected)
     {
         var configuration = With((key, value));
