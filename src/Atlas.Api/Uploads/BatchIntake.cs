@@ -51,59 +51,35 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
             sizeFeature.MaxRequestBodySize = limits.MaxRequestBytes;
         }
 
-        var reader = new MultipartReader(HeaderUtilities.RemoveQuotes(contentType.Boundary).ToString(), request.Body)
-        {
-            HeadersCountLimit = 16,
-            HeadersLengthLimit = 16 * 1024,
-            BodyLengthLimit = null,
-        };
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         BatchPlan? plan = null;
+        Dictionary<string, string> fields;
         // Results go to a temporary file as they are made; the response disposes (deletes) it after the answer.
         var results = BatchResultSpool.Create();
         request.HttpContext.Response.RegisterForDisposeAsync(results);
         try
         {
-            while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
+            (fields, _) = await MultipartFormStream.ReadAsync(request.Body, HeaderUtilities.RemoveQuotes(contentType.Boundary).ToString(), Fields, refuse: null, async (formFields, part) =>
             {
-                var disposition = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var parsed) ? parsed : null;
-                var name = HeaderUtilities.RemoveQuotes(disposition?.Name ?? default).ToString();
-                var fileName = disposition is null ? null : HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).ToString();
-                if (disposition is null || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw Invalid("request", "Every multipart part needs a Content-Disposition: form-data header.");
-                }
-
-                if (string.IsNullOrEmpty(fileName) && !disposition.FileName.HasValue && !disposition.FileNameStar.HasValue)
-                {
-                    if (plan is not null) throw Invalid(name, $"The text field '{name}' comes after the first file; send every option and the metadata part before the files.");
-                    if (!Fields.Contains(name)) throw Invalid(name, $"Unknown field '{name}'. Fields: {string.Join(", ", Fields)}; images go in file parts.");
-                    if (fields.ContainsKey(name)) throw Invalid(name, $"The field '{name}' is given more than once.");
-                    fields[name] = await ReadTextAsync(section.Body, name, cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                plan ??= await sender.Send(Prepare(fields), cancellationToken).ConfigureAwait(false);
+                plan ??= await sender.Send(Prepare(formFields), cancellationToken).ConfigureAwait(false);
                 if (results.Count >= limits.MaxImages)
                 {
                     throw new PayloadTooLargeException($"The request has more than {limits.MaxImages:N0} images, the most /v1/predictions accepts in one request (Batch:MaxImages); split the batch.");
                 }
 
-                var safeName = BatchFileName(fileName);
-                var (bytes, length, tooLarge) = await ReadFileAsync(section.Body, uploadOptions.Value.MaxFileBytes, cancellationToken).ConfigureAwait(false);
+                var (bytes, length, tooLarge) = await ReadFileAsync(part.Body, uploadOptions.Value.MaxFileBytes, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    var upload = new ImageUpload(name, safeName, section.ContentType, bytes.AsMemory(0, tooLarge ? 0 : length));
+                    var upload = new ImageUpload(part.Field, part.FileName, part.ContentType, bytes.AsMemory(0, tooLarge ? 0 : length));
                     var rejection = tooLarge
-                        ? $"The file '{safeName}' is {length:N0} bytes; the limit per image is {uploadOptions.Value.MaxFileBytes:N0} bytes."
+                        ? $"The file '{part.FileName}' is {length:N0} bytes; the limit per image is {uploadOptions.Value.MaxFileBytes:N0} bytes."
                         : null;
-                    await results.AddAsync(await sender.Send(new PredictBatchImageCommand(upload, plan.LocationFor(safeName), plan.Options, rejection), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    await results.AddAsync(await sender.Send(new PredictBatchImageCommand(upload, plan.LocationFor(part.FileName), plan.Options, rejection), cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(bytes);
                 }
-            }
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -134,7 +110,7 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
         return name.Length == 0 ? "upload" : name;
     }
 
-    internal static PrepareBatchCommand Prepare(Dictionary<string, string> fields)
+    internal static PrepareBatchCommand Prepare(IReadOnlyDictionary<string, string> fields)
     {
         var defaults = new GeoLocation(
             Text(fields, "country"),
@@ -149,10 +125,10 @@ public sealed class BatchIntake(IOptions<BatchOptions> batchOptions, IOptions<Up
             Text(fields, "max_classifications"), Text(fields, "min_box_confidence"), defaults, perImage);
     }
 
-    private static string? Text(Dictionary<string, string> fields, string name) =>
+    private static string? Text(IReadOnlyDictionary<string, string> fields, string name) =>
         fields.TryGetValue(name, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
 
-    private static double? Degrees(Dictionary<string, string> fields, string name)
+    private static double? Degrees(IReadOnlyDictionary<string, string> fields, string name)
     {
         if (Text(fields, name) is not { } text) return null;
         if (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))

@@ -12,7 +12,6 @@ using ICSharpCode.SharpZipLib.Tar;
 using ICSharpCode.SharpZipLib.Zip;
 using Mediator;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -77,45 +76,22 @@ public sealed class JobIntake(IOptions<JobsOptions> jobsOptions, IOptions<Upload
 
     private async Task<SubmitJobCommand> ReadMultipartAsync(HttpRequest request, string boundary, ISender sender, string jobId, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var reader = new MultipartReader(boundary, request.Body)
-        {
-            HeadersCountLimit = 16,
-            HeadersLengthLimit = 16 * 1024,
-            BodyLengthLimit = null,
-        };
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         BatchPlan? plan = null;
         var images = new List<JobImage>();
-        while (await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false) is { } section)
-        {
-            var disposition = ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var parsed) ? parsed : null;
-            if (disposition is null || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+        var (fields, _) = await MultipartFormStream.ReadAsync(request.Body, boundary, Fields,
+            name => name == "format" ? "A job has no format: choose it when fetching the results (GET /v1/jobs/{id}/results?format=csv)." : null,
+            async (formFields, part) =>
             {
-                throw BatchIntake.Invalid("request", "Every multipart part needs a Content-Disposition: form-data header.");
-            }
-            var name = HeaderUtilities.RemoveQuotes(disposition.Name).ToString();
-            var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).ToString();
-            if (string.IsNullOrEmpty(fileName) && !disposition.FileName.HasValue && !disposition.FileNameStar.HasValue)
-            {
-                if (plan is not null) throw BatchIntake.Invalid(name, $"The text field '{name}' comes after the first file; send every option and the metadata part before the files.");
-                if (name == "format") throw BatchIntake.Invalid(name, "A job has no format: choose it when fetching the results (GET /v1/jobs/{id}/results?format=csv).");
-                if (!Fields.Contains(name)) throw BatchIntake.Invalid(name, $"Unknown field '{name}'. Fields: {string.Join(", ", Fields)}; images go in file parts.");
-                if (fields.ContainsKey(name)) throw BatchIntake.Invalid(name, $"The field '{name}' is given more than once.");
-                fields[name] = await BatchIntake.ReadTextAsync(section.Body, name, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            plan ??= await PrepareAsync(sender, fields, cancellationToken).ConfigureAwait(false);
-            var safeName = BatchIntake.BatchFileName(fileName);
-            if (IsArchive(section.ContentType, safeName))
-            {
-                await ReadArchiveAsync(request, section.Body, safeName, plan, jobId, images, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await StageAsync(section.Body, safeName, plan, jobId, images, drain: true, cancellationToken).ConfigureAwait(false);
-            }
-        }
+                plan ??= await PrepareAsync(sender, formFields, cancellationToken).ConfigureAwait(false);
+                if (IsArchive(part.ContentType, part.FileName))
+                {
+                    await ReadArchiveAsync(request, part.Body, part.FileName, plan, jobId, images, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await StageAsync(part.Body, part.FileName, plan, jobId, images, drain: true, cancellationToken).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
 
         if (plan is null)
         {
@@ -126,7 +102,7 @@ public sealed class JobIntake(IOptions<JobsOptions> jobsOptions, IOptions<Upload
         return new SubmitJobCommand(jobId, idempotencyKey, webhook, plan.Options, plan.Defaults, images);
     }
 
-    private static async Task<BatchPlan> PrepareAsync(ISender sender, Dictionary<string, string> fields, CancellationToken cancellationToken)
+    private static async Task<BatchPlan> PrepareAsync(ISender sender, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
     {
         var withoutWebhook = fields.Where(f => f.Key != "webhook_url").ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
         return await sender.Send(BatchIntake.Prepare(withoutWebhook), cancellationToken).ConfigureAwait(false);
