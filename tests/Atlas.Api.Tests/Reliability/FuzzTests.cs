@@ -27,6 +27,10 @@ public sealed class FuzzTests
     private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("ATLAS_FUZZ_SEED"), out var seed) ? seed : 20261202;
     private static readonly TimeSpan HangLimit = TimeSpan.FromSeconds(10);
 
+    // Replays one saved CI failure: the mutations before this iteration are made (the mutator is a seeded sequence)
+    // but not decoded, so a case a faster machine reached is reproduced in seconds.
+    private static readonly int ReplayFrom = int.TryParse(Environment.GetEnvironmentVariable("ATLAS_FUZZ_REPLAY_FROM"), out var from) ? from : 0;
+
     private static (string Name, byte[] Bytes)[] DecoderSeeds() =>
     [
         ("jpeg", Jpeg(64, 48)),
@@ -72,6 +76,8 @@ public sealed class FuzzTests
         var budget = TimeSpan.FromSeconds(Seconds * 0.6);
         var clock = Stopwatch.StartNew();
         var iteration = 0;
+        var slowest = (Took: TimeSpan.Zero, Name: "", Iteration: 0);
+        var slowestInput = Array.Empty<byte>();
 
         // Every seed must decode unmutated, or the fuzzer explores nothing.
         foreach (var (name, bytes) in seeds) Assert.DoesNotThrow(() => decoder.Decode(bytes).Dispose(), name);
@@ -80,6 +86,12 @@ public sealed class FuzzTests
         {
             var (name, bytes) = seeds[iteration % seeds.Length];
             var input = mutator.Mutate(bytes, seeds[mutator.Next(seeds.Length)].Bytes);
+            if (iteration < ReplayFrom)
+            {
+                iteration++;
+                continue;
+            }
+
             perSeed[name]++;
             var run = Task.Run(() =>
             {
@@ -98,9 +110,12 @@ public sealed class FuzzTests
                 }
             });
             string outcome;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 outcome = run.Wait(HangLimit) ? run.Result : "hang";
+                var took = Stopwatch.GetElapsedTime(started);
+                if (took > slowest.Took) (slowest, slowestInput) = ((took, name, iteration), input);
             }
             catch (AggregateException ex)
             {
@@ -117,8 +132,12 @@ public sealed class FuzzTests
             iteration++;
         }
 
+        // A slow case is not a failure, but it is the next hang on a slower machine: kept for a look.
+        if (slowest.Took > TimeSpan.FromSeconds(1))
+            File.WriteAllBytes(Path.Combine(OutputFolder(), $"slow-decoder-{slowest.Name}-seed{Seed}-iter{slowest.Iteration}.bin"), slowestInput);
         Report($"fuzz decoders: {iteration:N0} cases in {clock.Elapsed.TotalSeconds:F1} s (seed {Seed}); outcomes: "
             + string.Join(", ", outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key} {o.Value:N0}"))
+            + $"; slowest {slowest.Took.TotalMilliseconds:N0} ms ({slowest.Name} iteration {slowest.Iteration})"
             + "; per seed: " + string.Join(", ", perSeed.Select(p => $"{p.Key} {p.Value:N0}")));
         Assert.That(failures, Is.Empty, "decoder inputs that escaped the decode/too-large contract");
     }
