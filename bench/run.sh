@@ -3,7 +3,7 @@
 # service.log). Takes about 3-5 minutes on 2 cores. Not part of CI.
 #
 #   bench/run.sh                          # all sections, CPU
-#   bench/run.sh --sections stages,engine # a subset: stages, scaled, engine, classifier, http, batch, inference, microbatch, memory, jobs
+#   bench/run.sh --sections stages,engine # a subset: stages, scaled, engine, classifier, http, batch, inference, int8, microbatch, memory, jobs
 #   ATLAS_EXECUTION_PROVIDER=cuda bench/run.sh   # on a GPU host with the CUDA 13 + cuDNN 9 libraries
 #   bench/run.sh --sections jobs          # /v1/jobs: embedded, and (with ATLAS_TEST_RABBITMQ / ATLAS_TEST_POSTGRES
 #                                         # exported from tools/ci/start-job-backends.sh) RabbitMQ + PostgreSQL, 1 and 2 workers
@@ -21,7 +21,7 @@ cache=${ATLAS_BENCH_CACHE:-$HOME/.cache/atlas-bench}
 needs_models=1
 if [[ " $* " == *" --sections "* ]]; then
   sections=$(printf '%s\n' "$@" | sed -n '/^--sections$/{n;p;}')
-  [[ ,$sections, == *,classifier,* || ,$sections, == *,inference,* || ,$sections, == *,microbatch,* ]] || needs_models=0
+  [[ ,$sections, == *,classifier,* || ,$sections, == *,inference,* || ,$sections, == *,int8,* || ,$sections, == *,microbatch,* ]] || needs_models=0
 fi
 if [[ $needs_models == 1 && ( ! -f $cache/yolov5x6_standin.onnx || ! -f $cache/effnetv2m_2498.onnx ) ]]; then
   if /usr/bin/python3 -c 'import torch, torchvision, onnx' 2>/dev/null; then
@@ -31,6 +31,12 @@ if [[ $needs_models == 1 && ( ! -f $cache/yolov5x6_standin.onnx || ! -f $cache/e
     echo "python3-torch/torchvision/onnx not installed: the stand-in model sections will be skipped."
   fi
 fi
+# The optional int8 path (section int8): tools/convert/quantize_int8.py on the fp32 stand-ins, needs python3-onnx only.
+for model in effnetv2m_2498 yolov5x6_standin; do
+  if [[ $needs_models == 1 && -f $cache/$model.onnx && ! -f $cache/$model.int8.onnx ]] && /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+    /usr/bin/python3 tools/convert/quantize_int8.py "$cache/$model.onnx" "$cache/$model.int8.onnx"
+  fi
+done
 export ATLAS_BENCH_CACHE=$cache
 
 dotnet build src/Atlas.Api -c Release -v q -nologo

@@ -21,7 +21,14 @@ internal static class MicroBatchBenchmark
 
     public static async Task RunAsync(byte[] jpeg, string apiDll, string logDir, string? standInDir, Report report, bool quick)
     {
-        await RunBundleAsync("demo bundle", null, jpeg, apiDll, logDir, report, [(1, quick ? 20 : 60), (8, quick ? 48 : 160), (32, quick ? 64 : 192)]).ConfigureAwait(false);
+        // ATLAS_BENCH_MICROBATCH_BUNDLES=standins skips the demo bundle's rounds (=demo skips the stand-ins').
+        var bundles = Environment.GetEnvironmentVariable("ATLAS_BENCH_MICROBATCH_BUNDLES") ?? "demo,standins";
+        if (bundles.Contains("demo", StringComparison.Ordinal))
+        {
+            await RunBundleAsync("demo bundle", null, jpeg, apiDll, logDir, report, [(1, quick ? 20 : 60), (8, quick ? 48 : 160), (32, quick ? 64 : 192)]).ConfigureAwait(false);
+        }
+
+        if (!bundles.Contains("standins", StringComparison.Ordinal)) return;
         if (standInDir is not null)
         {
             var bundle = Directory.CreateTempSubdirectory("atlas-bench-standins-");

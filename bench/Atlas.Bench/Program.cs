@@ -2,7 +2,7 @@ using System.Globalization;
 using Atlas.Bench;
 using Atlas.Infrastructure.Onnx;
 
-// Usage: atlas-bench [--sections stages,scaled,engine,classifier,http,batch,microbatch,memory,inference,jobs] [--image PATH]
+// Usage: atlas-bench [--sections stages,scaled,engine,classifier,http,batch,microbatch,memory,inference,int8,jobs] [--image PATH]
 //                    [--labels PATH] [--effnet PATH] [--standins DIR] [--api-dll PATH] [--out DIR]
 // Run through bench/run.sh, which builds Release and passes the paths.
 var options = Args.Parse(args);
@@ -117,6 +117,27 @@ if (options.Wants("inference"))
     else
     {
         report.Line($"Section 8 skipped: no stand-ins in {options.StandIns} (bench/models/build_standins.py).");
+    }
+}
+
+if (options.Wants("int8"))
+{
+    Console.WriteLine("10. int8 vs fp32 on the stand-ins");
+    string[] standInNames = ["effnetv2m_2498", "yolov5x6_standin"];
+    var haveModels = standInNames.All(m => File.Exists(Path.Combine(options.StandIns, m + ".onnx")) && File.Exists(Path.Combine(options.StandIns, m + ".int8.onnx")));
+    var imageDir = Path.GetDirectoryName(Path.GetFullPath(options.Image))!;
+    var images = Directory.Exists(imageDir) ? Directory.GetFiles(imageDir, "*.jpg").Order(StringComparer.Ordinal).ToList() : [];
+    if (!haveModels)
+    {
+        report.Line($"Section 10 skipped: no fp32 + int8 stand-ins in {options.StandIns} (bench/run.sh builds them with tools/convert/quantize_int8.py).");
+    }
+    else if (images.Count < 3)
+    {
+        report.Line($"Section 10 skipped: fewer than 3 JPEGs beside {options.Image} (../shared/speciesnet/images absent?).");
+    }
+    else
+    {
+        foreach (var m in Int8Benchmark.Run(options.StandIns, images, onnx, report)) report.Add(m);
     }
 }
 
