@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Atlas.Api.ErrorHandling;
 using Atlas.Api.Uploads;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Atlas.Api;
 
@@ -22,12 +21,7 @@ public static class DependencyInjection
             {
                 // Binding errors (a latitude that is not a number, a missing body) answer with the same
                 // ValidationProblemDetails shape as the FluentValidation pipeline.
-                options.InvalidModelStateResponseFactory = context =>
-                {
-                    var factory = context.HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Mvc.Infrastructure.ProblemDetailsFactory>();
-                    var problem = factory.CreateValidationProblemDetails(context.HttpContext, context.ModelState, StatusCodes.Status400BadRequest, "One or more fields are invalid");
-                    return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
-                };
+                options.InvalidModelStateResponseFactory = context => ProblemWriter.InvalidFields(context.ModelState);
             });
         services.AddOptions<MultiImageIntakeOptions>()
             .BindConfiguration(MultiImageIntakeOptions.SectionName)

@@ -6,11 +6,12 @@ using Microsoft.AspNetCore.Mvc;
 namespace Atlas.Api.ErrorHandling;
 
 /// <summary>
-/// The one place where exceptions become HTTP answers. Every known error maps to a status code and a
-/// ProblemDetails body (with <c>traceId</c>); client mistakes are logged at Information, dependency trouble
+/// The one place where exceptions become HTTP answers, and <see cref="StatusFor"/> the one table from error type to
+/// status code. Every known error maps to a status code and a ProblemDetails body (with <c>traceId</c>, written by
+/// <see cref="ProblemWriter"/>); client mistakes are logged at Information, dependency trouble
 /// at Warning, and only unknown exceptions at Error (answered with a 500 that reveals nothing internal).
 /// </summary>
-public sealed class AtlasExceptionHandler(IProblemDetailsService problemDetails, ILogger<AtlasExceptionHandler> logger) : IExceptionHandler
+public sealed class AtlasExceptionHandler(ILogger<AtlasExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -22,7 +23,7 @@ public sealed class AtlasExceptionHandler(IProblemDetailsService problemDetails,
                 problem = new ValidationProblemDetails(validation.Errors.ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal))
                 {
                     Status = StatusCodes.Status400BadRequest,
-                    Title = "One or more fields are invalid",
+                    Title = ProblemWriter.InvalidFieldsTitle,
                 };
                 break;
             case AtlasException known:
@@ -61,16 +62,10 @@ public sealed class AtlasExceptionHandler(IProblemDetailsService problemDetails,
                 break;
         }
 
-        httpContext.Response.StatusCode = problem.Status!.Value;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            ProblemDetails = problem,
-            Exception = exception,
-        }).ConfigureAwait(false);
+        return await ProblemWriter.TryWriteAsync(httpContext, problem, exception).ConfigureAwait(false);
     }
 
-    /// <summary>HTTP status for each domain error.</summary>
+    /// <summary>HTTP status for each domain error: the only such table (per-image errors of multi-image answers use it too).</summary>
     public static int StatusFor(AtlasException exception) => exception switch
     {
         UnsupportedMediaTypeException => StatusCodes.Status415UnsupportedMediaType,

@@ -6,11 +6,14 @@ namespace Atlas.Api.ErrorHandling;
 internal static class ProblemDetailsSetup
 {
     /// <summary>
-    /// Every ProblemDetails (ours, MVC's, status-code pages, rate limiter) carries the trace id, the request path
-    /// and a <c>detail</c> a person can act on, also where the framework produced the answer and wrote none.
+    /// The one <c>CustomizeProblemDetails</c>: every ProblemDetails (written through <see cref="ProblemWriter"/>, or by
+    /// status-code pages) carries the trace id, the request path and a <c>detail</c> a person can act on, also where
+    /// the framework produced the answer and wrote none.
     /// </summary>
     public static IServiceCollection AddAtlasProblemDetails(this IServiceCollection services)
     {
+        // Ahead of MVC's writer, which drops the errors of a ValidationProblemDetails on controller endpoints.
+        services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, ValidationProblemDetailsWriter>());
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;

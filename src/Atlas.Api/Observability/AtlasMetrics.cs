@@ -1,68 +1,68 @@
-using Atlas.Application.Inference;
-using Atlas.Domain.Abstractions;
+using System.Diagnostics.Metrics;
 using Prometheus;
 
 namespace Atlas.Api.Observability;
 
 /// <summary>
-/// The service's Prometheus metrics, in a registry of its own (so two hosts in one process, as in tests, never
-/// share state). Inference stage timings are recorded as they happen; queue depth, slots in use, the execution
-/// provider and model readiness are read when <c>/metrics</c> is scraped.
+/// The Prometheus export behind <c>/metrics</c>, in a registry of its own (so two hosts in one process, as in tests,
+/// never share state): prometheus-net's <see cref="MeterAdapter"/> publishes this host's <see cref="AtlasMeter"/>
+/// (and no other meter, nor another host's meter of the same name) into the registry; the HTTP middleware's metrics
+/// and the .NET process metrics are prometheus-net collectors in the same registry.
 /// </summary>
-public sealed class AtlasMetrics : IInferenceMetrics
+/// <remarks>
+/// <c>atlas_execution_provider_info</c> stays a prometheus-net gauge: the adapter cannot remove a series (it only
+/// expires series after a quiet period), so the old provider's series would linger after the provider changed.
+/// </remarks>
+public sealed class AtlasMetrics : IDisposable
 {
-    private readonly Histogram _stages;
-    private readonly Gauge _queueDepth;
-    private readonly Gauge _inFlight;
+    private readonly AtlasMeter _meter;
+    private readonly IDisposable _adapter;
     private readonly Gauge _provider;
-    private readonly Gauge _modelReady;
+    private readonly object _refreshLock = new();
     private string? _reportedProvider;
 
-    public AtlasMetrics()
+    public AtlasMetrics(AtlasMeter meter)
     {
+        ArgumentNullException.ThrowIfNull(meter);
+        _meter = meter;
         Registry = Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
         Factory = Metrics.WithCustomRegistry(Registry);
-        _stages = Factory.CreateHistogram("atlas_inference_stage_duration_seconds",
-            "Time spent in each inference stage (decode, detect, classify, ensemble).",
-            new HistogramConfiguration { LabelNames = ["stage"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
-        _queueDepth = Factory.CreateGauge("atlas_inference_queue_depth", "Inference requests waiting for a slot.");
-        _inFlight = Factory.CreateGauge("atlas_inferences_in_flight", "Inferences holding a slot.");
         _provider = Factory.CreateGauge("atlas_execution_provider_info", "ONNX Runtime execution provider in use (value 1).",
             new GaugeConfiguration { LabelNames = ["provider"] });
-        _modelReady = Factory.CreateGauge("atlas_model_ready", "1 when the model bundle is loaded and warmed up.");
+        Registry.AddBeforeCollectCallback(RefreshProvider);
+        _adapter = MeterAdapter.StartListening(new MeterAdapterOptions
+        {
+            Registry = Registry,
+            // In prometheus-net 8.2.1 the factory wins over Registry and defaults to the process-wide registry's.
+            MetricFactory = Factory,
+            InstrumentFilterPredicate = instrument => ReferenceEquals(instrument.Meter, meter.Meter) && !ReferenceEquals(instrument, meter.ExecutionProvider),
+            ResolveHistogramBuckets = instrument => instrument is Histogram<double> { Advice.HistogramBucketBoundaries: { } buckets }
+                ? [.. buckets]
+                : MeterAdapterOptions.DefaultHistogramBuckets,
+            // The adapter drops a series not updated for this long (at most a day, prometheus-net's limit). Gauges
+            // are updated at every scrape; a stage whose histogram saw no inference for a day restarts from zero,
+            // which Prometheus' rate() reads as a counter reset.
+            MetricsExpireAfter = TimeSpan.FromDays(1),
+        });
     }
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>The factory the HTTP metrics middleware creates its collectors with.</summary>
     public IMetricFactory Factory { get; }
 
-    public void RecordStage(InferenceStage stage, TimeSpan elapsed) =>
-        _stages.WithLabels(StageLabel(stage)).Observe(elapsed.TotalSeconds);
+    public void Dispose() => _adapter.Dispose();
 
-    /// <summary>Reads the gauges' current values; called before each scrape.</summary>
-    public void Refresh(IInferenceGate gate, ISpeciesClassifier classifier)
+    private void RefreshProvider()
     {
-        ArgumentNullException.ThrowIfNull(gate);
-        ArgumentNullException.ThrowIfNull(classifier);
-        _queueDepth.Set(gate.Queued);
-        _inFlight.Set(gate.InFlight);
-        var status = classifier.Status;
-        _modelReady.Set(status.Ready ? 1 : 0);
-        if (_reportedProvider != status.ExecutionProvider)
+        var current = _meter.CurrentExecutionProvider;
+        lock (_refreshLock)
         {
+            if (_reportedProvider == current) return;
             if (_reportedProvider is not null) _provider.RemoveLabelled(_reportedProvider);
-            _provider.WithLabels(status.ExecutionProvider).Set(1);
-            _reportedProvider = status.ExecutionProvider;
+            _provider.WithLabels(current).Set(1);
+            _reportedProvider = current;
         }
     }
-
-    private static string StageLabel(InferenceStage stage) => stage switch
-    {
-        InferenceStage.Decode => "decode",
-        InferenceStage.Detect => "detect",
-        InferenceStage.Classify => "classify",
-        InferenceStage.Ensemble => "ensemble",
-        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, null),
-    };
 }

@@ -1,6 +1,5 @@
 using Atlas.Api.Configuration;
 using Atlas.Api.Security;
-using Atlas.Application.Inference;
 using Atlas.Domain.Abstractions;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -11,7 +10,7 @@ using Serilog.Formatting.Compact;
 
 namespace Atlas.Api.Observability;
 
-/// <summary>Structured logging (Serilog) and Prometheus metrics.</summary>
+/// <summary>Structured logging (Serilog), the Atlas meter and its Prometheus export.</summary>
 public static class ObservabilityExtensions
 {
     /// <summary>
@@ -45,8 +44,10 @@ public static class ObservabilityExtensions
             .Configure<IConfiguration>((options, config) => options.Load(config))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>();
+        services.AddMetrics();
+        services.AddSingleton<AtlasMeter>();
+        services.AddSingleton<IInferenceMetrics>(provider => provider.GetRequiredService<AtlasMeter>());
         services.AddSingleton<AtlasMetrics>();
-        services.AddSingleton<IInferenceMetrics>(provider => provider.GetRequiredService<AtlasMetrics>());
         return services;
     }
 
@@ -99,10 +100,7 @@ public static class ObservabilityExtensions
     {
         var services = endpoints.ServiceProvider;
         if (!services.GetRequiredService<IOptions<ObservabilityOptions>>().Value.EnableMetrics) return endpoints;
-        var metrics = services.GetRequiredService<AtlasMetrics>();
-        metrics.Registry.AddBeforeCollectCallback(() =>
-            metrics.Refresh(services.GetRequiredService<IInferenceGate>(), services.GetRequiredService<ISpeciesClassifier>()));
-        endpoints.MapMetrics("/metrics", metrics.Registry)
+        endpoints.MapMetrics("/metrics", services.GetRequiredService<AtlasMetrics>().Registry)
             .RequireAuthorization(AtlasPolicies.Metrics);
         return endpoints;
     }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Atlas.Api.ErrorHandling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -91,14 +92,14 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
         Logger.LogInformation("Request refused: no API key");
         Response.Headers.WWWAuthenticate = "Bearer realm=\"atlas\"";
-        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "API key required",
+        return ProblemWriter.WriteAsync(Context, StatusCodes.Status401Unauthorized, "API key required",
             $"Send your API key in the {HeaderName} header or as 'Authorization: Bearer <key>'.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Logger.LogWarning("Request refused: unknown API key");
-        return Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "API key not accepted",
+        return ProblemWriter.WriteAsync(Context, StatusCodes.Status403Forbidden, "API key not accepted",
             "The API key sent with this request is not valid for this route.");
     }
 

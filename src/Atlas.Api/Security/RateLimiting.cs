@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
+using Atlas.Api.ErrorHandling;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Atlas.Api.Security;
@@ -36,7 +37,7 @@ internal static class RateLimiting
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimiting))
                 .LogInformation("Request refused: rate limit reached on {Path}", context.Request.Path);
-            await Problems.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+            await ProblemWriter.WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
                 $"This client has sent too many requests. Retry after {seconds} s.").ConfigureAwait(false);
         };
     }

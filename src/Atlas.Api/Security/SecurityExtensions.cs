@@ -1,3 +1,4 @@
+using Atlas.Api.ErrorHandling;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Atlas.Application.Inference;
 using Microsoft.AspNetCore.Cors.Infrastructure;
@@ -149,7 +150,7 @@ public static class SecurityExtensions
     {
         Timeout = TimeSpan.FromSeconds(seconds),
         TimeoutStatusCode = StatusCodes.Status504GatewayTimeout,
-        WriteTimeoutResponse = context => Problems.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Request timeout",
+        WriteTimeoutResponse = context => ProblemWriter.WriteAsync(context, StatusCodes.Status504GatewayTimeout, "Request timeout",
             $"The request did not complete within {seconds} s."),
     };
 }

@@ -1,3 +1,4 @@
+using Atlas.Api.ErrorHandling;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 
@@ -22,7 +23,7 @@ internal sealed class TrustedHostsMiddleware(RequestDelegate next, IOptions<Secu
             return next(context);
         }
         logger.LogInformation("Request refused: Host header {Host} is not in ALLOWED_HOSTS", Truncate(host.Value));
-        return Problems.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid host",
+        return ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid host",
             "The Host header of this request is not one this service answers to.");
     }
 

@@ -1,3 +1,4 @@
+using Atlas.Api.ErrorHandling;
 using Atlas.Application.Images;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -107,7 +108,7 @@ public sealed class FormIntakeFilter(
         if (request.ContentLength > limit)
         {
             await DrainAsync(context.HttpContext, request.Body, request.ContentLength.Value <= drainBudget, drainBudget).ConfigureAwait(false);
-            context.Result = TooLarge(context, marker.Kind, limit, $"The request body is {request.ContentLength:N0} bytes");
+            context.Result = TooLarge(marker.Kind, limit, $"The request body is {request.ContentLength:N0} bytes");
             return;
         }
 
@@ -145,24 +146,24 @@ public sealed class FormIntakeFilter(
         catch (Exception) when (limited.LimitExceeded && !context.HttpContext.RequestAborted.IsCancellationRequested)
         {
             await DrainAsync(context.HttpContext, body, true, drainBudget).ConfigureAwait(false);
-            context.Result = TooLarge(context, marker.Kind, limit, "The request body is larger than that");
+            context.Result = TooLarge(marker.Kind, limit, "The request body is larger than that");
             return;
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            context.Result = TooLarge(context, marker.Kind, limit, "The request body is larger than that");
+            context.Result = TooLarge(marker.Kind, limit, "The request body is larger than that");
             return;
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status408RequestTimeout)
         {
-            context.Result = Problem(context, StatusCodes.Status408RequestTimeout, "Request body too slow",
+            context.Result = Problem(StatusCodes.Status408RequestTimeout, "Request body too slow",
                 "The request body arrived too slowly and the server stopped waiting for it; send the upload again over a faster or steadier connection.");
             return;
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
         {
             if (context.HttpContext.RequestAborted.IsCancellationRequested) throw;
-            context.Result = Problem(context, StatusCodes.Status400BadRequest, "Malformed multipart body",
+            context.Result = Problem(StatusCodes.Status400BadRequest, "Malformed multipart body",
                 $"The multipart/form-data body could not be read ({ex.Message}). Send the image as a multipart form field.");
             return;
         }
@@ -173,7 +174,7 @@ public sealed class FormIntakeFilter(
 
         if (Duplicated(request.Form, marker.Kind) is { } duplicated)
         {
-            context.Result = duplicated.ToResult(context);
+            context.Result = duplicated.ToResult();
             return;
         }
 
@@ -203,13 +204,11 @@ public sealed class FormIntakeFilter(
 
     private sealed record DuplicateField(string Name, int Count)
     {
-        public ObjectResult ToResult(ResourceExecutingContext context)
+        public IActionResult ToResult()
         {
             var modelState = new Microsoft.AspNetCore.Mvc.ModelBinding.ModelStateDictionary();
             modelState.AddModelError(Name, $"The form field '{Name}' was sent {Count} times; send it once.");
-            var factory = context.HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Mvc.Infrastructure.ProblemDetailsFactory>();
-            var problem = factory.CreateValidationProblemDetails(context.HttpContext, modelState, StatusCodes.Status400BadRequest, "One or more fields are invalid");
-            return new ObjectResult(problem) { StatusCode = StatusCodes.Status400BadRequest, ContentTypes = { "application/problem+json" } };
+            return ProblemWriter.InvalidFields(modelState);
         }
     }
 
@@ -249,13 +248,13 @@ public sealed class FormIntakeFilter(
         }
     }
 
-    private ObjectResult TooLarge(ResourceExecutingContext context, UploadLimitKind kind, long limit, string what)
+    private IActionResult TooLarge(UploadLimitKind kind, long limit, string what)
     {
         var fileLimit = ByteSize.Describe(uploadOptions.Value.MaxFileBytes);
         var detail = kind == UploadLimitKind.SingleImage
             ? $"{what}; this route accepts at most {limit:N0} bytes: the image file may be at most {fileLimit}, plus {ByteSize.Describe(FormOverheadBytes)} for the other form fields."
             : $"{what}; this route accepts at most {limit:N0} bytes: each image file may be at most {fileLimit}, and all of them together at most {ByteSize.Describe(multiImageOptions.Value.MaxRequestBytes)}.";
-        return Problem(context, StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
+        return Problem(StatusCodes.Status413PayloadTooLarge, "Payload too large", detail);
     }
 
     /// <summary>Passes reads through until more than <c>limit</c> bytes have come, then throws (and remembers that it did).</summary>
@@ -299,10 +298,6 @@ public sealed class FormIntakeFilter(
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static ObjectResult Problem(ResourceExecutingContext context, int status, string title, string detail)
-    {
-        var factory = context.HttpContext.RequestServices.GetRequiredService<Microsoft.AspNetCore.Mvc.Infrastructure.ProblemDetailsFactory>();
-        var problem = factory.CreateProblemDetails(context.HttpContext, status, title, detail: detail);
-        return new ObjectResult(problem) { StatusCode = status, ContentTypes = { "application/problem+json" } };
-    }
+    private static IActionResult Problem(int status, string title, string detail) =>
+        ProblemWriter.Result(new ProblemDetails { Status = status, Title = title, Detail = detail });
 }

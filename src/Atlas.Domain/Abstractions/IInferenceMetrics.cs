@@ -17,8 +17,8 @@ public enum InferenceStage
 }
 
 /// <summary>
-/// Where the engine reports how long each stage of an inference took. The API implements it with Prometheus
-/// (<c>atlas_inference_stage_duration_seconds{stage}</c>); implementations must be cheap and thread-safe.
+/// Where the engine reports how long each stage of an inference took. The API records it on a
+/// <c>System.Diagnostics.Metrics</c> histogram (exported as <c>atlas_inference_stage_duration_seconds{stage}</c>); implementations must be cheap and thread-safe.
 /// </summary>
 public interface IInferenceMetrics
 {

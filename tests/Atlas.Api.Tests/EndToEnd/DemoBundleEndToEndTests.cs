@@ -57,6 +57,32 @@ public sealed class DemoBundleEndToEndTests
         Assert.That(scores, Is.EqualTo(colour.Top5.Select(t => (double)t.Score)).Within(tolerance));
     }
 
+    [Test]
+    public async Task Metrics_OnePrediction_CountsEachStageOnce()
+    {
+        var before = await StageCountsAsync();
+
+        await EngineHarness.PredictAsync(_client, PictureOf(DemoColours.Red));
+
+        var after = await StageCountsAsync();
+        foreach (var stage in new[] { "decode", "detect", "classify", "ensemble" })
+        {
+            Assert.That(after.GetValueOrDefault(stage) - before.GetValueOrDefault(stage), Is.EqualTo(1), stage);
+        }
+    }
+
+    /// <summary>The <c>atlas_inference_stage_duration_seconds_count</c> of each stage on <c>/metrics</c> now.</summary>
+    private async Task<Dictionary<string, long>> StageCountsAsync()
+    {
+        var counts = new Dictionary<string, long>();
+        foreach (var line in (await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative))).Split('\n'))
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(line, "^atlas_inference_stage_duration_seconds_count\\{stage=\"([a-z]+)\"\\} ([0-9]+)$");
+            if (match.Success) counts[match.Groups[1].Value] = long.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return counts;
+    }
+
     [TestCaseSource(nameof(Colours))]
     public async Task UploadFile_ColourTableRowPng_MatchesTable(string name)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Atlas.Api.Observability;
@@ -121,6 +122,69 @@ public sealed class ObservabilityTests
 
         Assert.That(text, Does.Contain("atlas_execution_provider_info{provider=\"CUDAExecutionProvider\"} 1"));
         Assert.That(text, Does.Not.Contain("provider=\"CPUExecutionProvider\""));
+    }
+
+    [Test]
+    public async Task Metrics_TwoHostsInOneProcess_DoNotShareValues()
+    {
+        await using var first = new AtlasApiFactory();
+        await using var second = new AtlasApiFactory();
+        using var firstClient = first.CreateHttpClient();
+        using var secondClient = second.CreateHttpClient();
+        second.Classifier.SetupGet(c => c.Status).Returns(AtlasApiFactory.ReadyStatus with { Ready = false, ExecutionProvider = "CUDAExecutionProvider" });
+        var stages = first.Services.GetRequiredService<IInferenceMetrics>();
+        for (var i = 0; i < 3; i++) stages.RecordStage(InferenceStage.Detect, TimeSpan.FromMilliseconds(5));
+
+        var firstLines = (await firstClient.GetStringAsync("/metrics")).Split('\n');
+        var secondLines = (await secondClient.GetStringAsync("/metrics")).Split('\n');
+
+        Assert.That(first.Services.GetRequiredService<AtlasMeter>().Meter, Is.Not.SameAs(second.Services.GetRequiredService<AtlasMeter>().Meter));
+        Assert.That(firstLines, Has.Some.EqualTo("atlas_inference_stage_duration_seconds_count{stage=\"detect\"} 3"));
+        Assert.That(secondLines, Has.None.StartsWith("atlas_inference_stage_duration_seconds_count{"), "the second host recorded nothing");
+        Assert.That(firstLines, Has.Some.EqualTo("atlas_model_ready 1").And.Some.EqualTo("atlas_execution_provider_info{provider=\"CPUExecutionProvider\"} 1"));
+        Assert.That(secondLines, Has.Some.EqualTo("atlas_model_ready 0").And.Some.EqualTo("atlas_execution_provider_info{provider=\"CUDAExecutionProvider\"} 1"));
+        Assert.That(secondLines, Has.None.Contains("CPUExecutionProvider"));
+    }
+
+    [Test]
+    public async Task Meter_ObservableWithAMeterListener()
+    {
+        await using var factory = new AtlasApiFactory();
+        using var client = factory.CreateHttpClient();
+        await using var other = new AtlasApiFactory();
+        using var otherClient = other.CreateHttpClient();
+        var meter = factory.Services.GetRequiredService<AtlasMeter>().Meter;
+        var measurements = new List<(string Instrument, double Value, string Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, meter)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Render(tags))));
+        listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => measurements.Add((instrument.Name, value, Render(tags))));
+        listener.Start();
+
+        factory.Services.GetRequiredService<IInferenceMetrics>().RecordStage(InferenceStage.Classify, TimeSpan.FromMilliseconds(250));
+        other.Services.GetRequiredService<IInferenceMetrics>().RecordStage(InferenceStage.Decode, TimeSpan.FromMilliseconds(1));
+        listener.RecordObservableInstruments();
+
+        Assert.That(meter.Name, Is.EqualTo(AtlasMeter.MeterName));
+        Assert.That(measurements, Is.EquivalentTo(new[]
+        {
+            (AtlasMeter.StageDurationName, 0.25, "stage=classify"),
+            (AtlasMeter.QueueDepthName, 0d, ""),
+            (AtlasMeter.InFlightName, 0d, ""),
+            (AtlasMeter.ExecutionProviderName, 1d, "provider=CPUExecutionProvider"),
+            (AtlasMeter.ModelReadyName, 1d, ""),
+        }), "this host's meter only, the other host's decode is not seen");
+        Assert.That(factory.Services.GetRequiredService<AtlasMeter>().StageDuration.Unit, Is.EqualTo("s"));
+    }
+
+    private static string Render(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var parts = new List<string>();
+        foreach (var tag in tags) parts.Add($"{tag.Key}={tag.Value}");
+        return string.Join(",", parts);
     }
 
     [Test]
