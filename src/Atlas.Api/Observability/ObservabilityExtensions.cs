@@ -42,9 +42,9 @@ public static class ObservabilityExtensions
             }
         });
         services.AddOptions<ObservabilityOptions>()
-            .Configure<IConfiguration>((options, config) => options.Load(config))
+            .BindConfiguration(ObservabilityOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>();
         services.AddSingleton<AtlasMetrics>();
         services.AddSingleton<IInferenceMetrics>(provider => provider.GetRequiredService<AtlasMetrics>());
         return services;
