@@ -114,6 +114,54 @@ public sealed class SettingsTests
     }
 
     [Test]
+    public async Task Catalog_EveryOptionsClass_IsBoundToItsSectionByTheService()
+    {
+        // One setting per options class, set to a valid value other than its default, must arrive in IOptions<T>:
+        // so each catalogued section is the one the service really binds.
+        var conditional = new[] { typeof(PostgresJobStoreOptions), typeof(RabbitMqJobBrokerOptions) };
+        var probes = SettingsCatalog.Bound.Where(b => !conditional.Contains(b.Options))
+            .Select(b => Probe(SettingsCatalog.Settings.Where(s => s.Options == b.Options)))
+            .OfType<(Setting Setting, object Value)>()
+            .ToList();
+        Assert.That(probes.Select(p => p.Setting.Options).Distinct().Count(), Is.GreaterThanOrEqualTo(15));
+
+        await using var factory = new AtlasApiFactory(probes.ToDictionary(
+            p => p.Setting.Key, p => (string?)Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture)));
+        using var client = factory.CreateHttpClient();
+
+        foreach (var (setting, value) in probes)
+        {
+            var options = factory.Services.GetRequiredService(typeof(IOptions<>).MakeGenericType(setting.Options));
+            var bound = options.GetType().GetProperty(nameof(IOptions<object>.Value))!.GetValue(options);
+            Assert.That(setting.Property.GetValue(bound), Is.EqualTo(value), setting.Key);
+        }
+    }
+
+    /// <summary>A boolean flipped, else a ranged number at an end of its range that is not its default; null when the class has neither.</summary>
+    private static (Setting, object)? Probe(IEnumerable<Setting> settings)
+    {
+        var list = settings.ToList();
+        if (list.Count == 0) return null;
+        var defaults = Activator.CreateInstance(list[0].Options)!;
+        if (list.FirstOrDefault(s => s.ValueType == typeof(bool)) is { } flag)
+        {
+            return (flag, !(bool)flag.Property.GetValue(defaults)!);
+        }
+        foreach (var setting in list)
+        {
+            if (setting.Property.GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), false)
+                    .FirstOrDefault() is not System.ComponentModel.DataAnnotations.RangeAttribute range) continue;
+            var current = setting.Property.GetValue(defaults);
+            foreach (var end in new[] { range.Minimum, range.Maximum })
+            {
+                var value = Convert.ChangeType(end, setting.ValueType, System.Globalization.CultureInfo.InvariantCulture);
+                if (!Equals(value, current)) return (setting, value);
+            }
+        }
+        return null;
+    }
+
+    [Test]
     public async Task Catalog_EveryOptionsClass_IsBoundByTheService()
     {
         await using var factory = new AtlasApiFactory();
