@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Atlas.Application.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -136,8 +137,12 @@ public static class StartErrors
         var section = SettingsCatalog.Bound.First(b => b.Options == options).Section;
         var instance = Activator.CreateInstance(options)!;
         (section.Length == 0 ? configuration : configuration.GetSection(section)).Bind(instance);
+        var keys = SettingsCatalog.Settings.Where(s => s.Options == options).Select(s => s.Key).ToList();
         return ((IValidatableObject)instance).Validate(new ValidationContext(instance))
             .Select(r => r.ErrorMessage)
-            .OfType<string>();
+            .OfType<string>()
+            // The rule's message names configuration keys; name their variables too.
+            .Select(message => keys.Aggregate(message, (text, key) =>
+                Regex.Replace(text, Regex.Escape(key) + "(?![A-Za-z0-9])", EnvironmentAliases.NameOf(key).Replace("$", "$$", StringComparison.Ordinal))));
     }
 }

@@ -46,6 +46,7 @@ public sealed class SettingsTests
     [TestCase("Security:ForceHttps", "sometimes", "FORCE_HTTPS (Security:ForceHttps) is 'sometimes', which is not a boolean (use true or false).")]
     [TestCase("Onnx:ExecutionProvider", "tpu", "ATLAS_EXECUTION_PROVIDER (Onnx:ExecutionProvider) is 'tpu'; expected one of: auto, cuda, cpu, gpu.")]
     [TestCase("Jobs:Role", "boss", "JOBS_ROLE (Jobs:Role) is 'boss'; expected one of: all, api, worker.")]
+    [TestCase("Gemini:AttemptTimeoutSeconds", "200", "GEMINI_TOTAL_TIMEOUT_SECONDS (Gemini:TotalTimeoutSeconds) must be greater than GEMINI_TIMEOUT_SECONDS (Gemini:AttemptTimeoutSeconds).")]
     [TestCase("Gemini:BaseUrl", "not a url", "GEMINI_BASE_URL (Gemini:BaseUrl) is 'not a url', which is not an absolute http(s) URL.")]
     public void Check_BadValue_MessageInTheSeedsStyle(string key, string value, string message)
     {
