@@ -66,6 +66,7 @@ public static class StartErrors
     {
         if (string.IsNullOrWhiteSpace(raw)) yield break;
         var name = EnvironmentAliases.NameOf(setting.Key);
+        var shown = setting.Property.IsDefined(typeof(SecretAttribute)) ? "***" : raw.Trim();
         object? value = raw;
         if (setting.ValueType != typeof(string))
         {
@@ -79,7 +80,7 @@ public static class StartErrors
             }
             if (value is null)
             {
-                yield return Expected(setting, name, raw);
+                yield return Expected(setting, name, shown);
                 yield break;
             }
         }
@@ -93,12 +94,12 @@ public static class StartErrors
                     foreach (var problem in check.Problems(value)) yield return $"{name} {problem}";
                     break;
                 case RangeAttribute or AllowedValuesAttribute when !attribute.IsValid(value):
-                    yield return Expected(setting, name, raw);
+                    yield return Expected(setting, name, shown);
                     break;
                 default:
                     if (attribute.GetValidationResult(value, context) is { } failure && failure != ValidationResult.Success)
                     {
-                        yield return $"{name} is '{raw.Trim()}': {failure.ErrorMessage}";
+                        yield return $"{name} is '{shown}': {failure.ErrorMessage}";
                     }
                     break;
             }
@@ -106,9 +107,8 @@ public static class StartErrors
     }
 
     /// <summary>What the setting expects, in the message style of the seed: "is 'x', which is not a whole number between 1 and 10."</summary>
-    private static string Expected(Setting setting, string name, string raw)
+    private static string Expected(Setting setting, string name, string text)
     {
-        var text = raw.Trim();
         if (SettingsCatalog.Choices(setting) is { } choices) return $"{name} is '{text}'; expected one of: {string.Join(", ", choices)}.";
         var type = setting.ValueType;
         var whole = type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte) || type == typeof(uint) || type == typeof(ulong);

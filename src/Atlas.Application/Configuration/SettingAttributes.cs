@@ -70,3 +70,7 @@ public sealed class SpellingAttribute(string alias, string canonical) : Attribut
     /// <summary>The value the binder gets.</summary>
     public string Canonical { get; } = canonical;
 }
+
+/// <summary>A setting that may hold a secret (a key, a password in a connection string): start errors never quote its value.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class SecretAttribute : Attribute;

@@ -23,6 +23,7 @@ public sealed class GeminiOptions : IValidatableObject
     public const string DefaultBaseUrl = "https://generativelanguage.googleapis.com/";
 
     /// <summary>Google AI Studio API key, sent in the <c>x-goog-api-key</c> header. Never logged.</summary>
+    [Secret]
     public string? ApiKey { get; set; }
 
     /// <summary>Model id (with or without the <c>models/</c> prefix).</summary>

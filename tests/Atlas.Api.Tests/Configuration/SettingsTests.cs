@@ -55,6 +55,14 @@ public sealed class SettingsTests
     }
 
     [Test]
+    public void Check_BadSecret_ValueNotQuoted()
+    {
+        var ex = Assert.Throws<InvalidSettingsException>(() => With(("Jobs:RabbitMq:Uri", "amqp://user:s3cret@[bad")).CheckAtlasSettings());
+
+        Assert.That(ex!.Message, Does.StartWith("JOBS_RABBITMQ_URI (Jobs:RabbitMq:Uri) is '***'").And.Not.Contain("s3cret"));
+    }
+
+    [Test]
     public void Check_SeveralMistakes_ReportsEachOnOneLine()
     {
         var ex = Assert.Throws<InvalidSettingsException>(() =>
