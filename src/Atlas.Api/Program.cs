@@ -9,7 +9,6 @@ var builder = WebApplication.CreateBuilder(args);
 try
 {
     builder.Configuration.AddEnvironmentAliases();
-    builder.Configuration.ValidateCoreSettings();
     builder.ApplyAtlasListenAddress();
 
     builder.Services
@@ -20,6 +19,8 @@ try
         .AddInfrastructure(builder.Configuration);
 
     var app = builder.Build();
+    // Every setting is checked here, once the configuration is complete and before any options class is bound.
+    builder.Configuration.CheckAtlasSettings();
     app.LogAtlasListenAddresses();
 
     // The order is the policy: see docs/design/security.md.
@@ -48,8 +49,7 @@ catch (Exception ex) when (ex is not HostAbortedException && !builder.Environmen
 {
     // In production a configuration or model-bundle error prints one line naming what to fix and exits with 1,
     // instead of an unhandled-exception abort (exit 134) with a stack trace. Development and tests see the exception.
-    var reasons = ex is AggregateException all ? all.InnerExceptions.Select(e => e.Message).Distinct() : [ex.Message];
-    Console.Error.WriteLine($"Atlas failed to start: {string.Join(" ", reasons)}");
+    Console.Error.WriteLine($"Atlas failed to start: {StartErrors.Describe(ex, builder.Configuration)}");
     return 1;
 }
 

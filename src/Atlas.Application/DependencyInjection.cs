@@ -43,7 +43,10 @@ public static class DependencyInjection
         services.AddSingleton<LocationResolver>();
         services.AddSingleton<ImageLocationResolver>();
         services.AddGeminiAnalysis();
-        services.AddOptions<InferenceGateOptions>();
+        services.AddOptions<InferenceGateOptions>()
+            .BindConfiguration(InferenceGateOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton<IInferenceGate, InferenceGate>();
         return services;
     }

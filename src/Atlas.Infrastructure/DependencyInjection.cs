@@ -26,8 +26,14 @@ public static class DependencyInjection
         services.AddSingleton<IImageMetadataReader, ExifMetadataReader>();
         services.AddSingleton<ICountryLocator, CountryLocator>();
 
-        services.AddOptions<SpeciesNetOptions>().BindConfiguration(SpeciesNetOptions.SectionName);
-        services.AddOptions<OnnxRuntimeOptions>().BindConfiguration(OnnxRuntimeOptions.SectionName);
+        services.AddOptions<SpeciesNetOptions>()
+            .BindConfiguration(SpeciesNetOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<OnnxRuntimeOptions>()
+            .BindConfiguration(OnnxRuntimeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton(sp => new OnnxSessionFactory(
             sp.GetRequiredService<IOptions<OnnxRuntimeOptions>>().Value,
             sp.GetRequiredService<ILogger<OnnxSessionFactory>>()));

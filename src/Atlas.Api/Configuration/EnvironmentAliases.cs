@@ -29,7 +29,7 @@ public static class EnvironmentAliases
         ["GEMINI_TOTAL_TIMEOUT_SECONDS"] = "Gemini:TotalTimeoutSeconds",
         ["GEMINI_MAX_RETRIES"] = "Gemini:MaxRetries",
         ["GEMINI_MAX_CONCURRENCY"] = "Gemini:MaxConcurrency",
-        // Production hardening (Security/SecurityOptions.cs, Observability/ObservabilityOptions.cs).
+        // Production hardening (the options classes in Security/, Observability/ObservabilityOptions.cs).
         ["ALLOWED_ORIGINS"] = "Security:AllowedOrigins",
         ["ALLOWED_HEADERS"] = "Security:AllowedHeaders",
         ["ALLOWED_HOSTS"] = "AllowedHosts",
@@ -71,6 +71,13 @@ public static class EnvironmentAliases
         ["JOBS_MAX_REQUEST_BYTES"] = "Jobs:MaxRequestBytes",
         ["JOBS_WEBHOOK_ATTEMPTS"] = "Jobs:WebhookAttempts",
     };
+
+    private static readonly Dictionary<string, string> VariableByKey =
+        Map.ToDictionary(p => p.Value, p => p.Key, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The name to show for a configuration key: <c>VARIABLE (Section:Key)</c> when it has a variable, else the key.</summary>
+    public static string NameOf(string key) =>
+        VariableByKey.TryGetValue(key, out var variable) ? $"{variable} ({key})" : key;
 
     /// <summary>Adds the aliased variables that are set as an in-memory configuration source (last, so they win).</summary>
     public static IConfigurationBuilder AddEnvironmentAliases(this IConfigurationBuilder builder)

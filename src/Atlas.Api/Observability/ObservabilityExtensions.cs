@@ -41,9 +41,9 @@ public static class ObservabilityExtensions
             }
         });
         services.AddOptions<ObservabilityOptions>()
-            .Configure<IConfiguration>((options, config) => options.Load(config))
+            .BindConfiguration(ObservabilityOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>();
         services.AddMetrics();
         services.AddSingleton<AtlasMeter>();
         services.AddSingleton<IInferenceMetrics>(provider => provider.GetRequiredService<AtlasMeter>());

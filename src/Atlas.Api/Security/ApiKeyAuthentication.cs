@@ -42,11 +42,11 @@ public static class AtlasPolicies
 /// <summary>Met when the scope's key list is empty (keys not in use) or the caller's key is in it.</summary>
 public sealed record ApiKeyScopeRequirement(string Scope) : IAuthorizationRequirement;
 
-internal sealed class ApiKeyScopeHandler(IOptions<SecurityOptions> options) : AuthorizationHandler<ApiKeyScopeRequirement>
+internal sealed class ApiKeyScopeHandler(IOptions<ApiKeyOptions> options) : AuthorizationHandler<ApiKeyScopeRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ApiKeyScopeRequirement requirement)
     {
-        var keys = requirement.Scope == AtlasPolicies.Metrics ? options.Value.MetricsApiKeys : options.Value.ApiKeys;
+        var keys = requirement.Scope == AtlasPolicies.Metrics ? options.Value.MetricsKeys : options.Value.ClientKeys;
         if (!keys.Enabled || context.User.HasClaim(AtlasPolicies.ScopeClaim, requirement.Scope))
         {
             context.Succeed(requirement);
@@ -64,7 +64,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IOptions<SecurityOptions> security)
+    IOptions<ApiKeyOptions> security)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -76,8 +76,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         var presented = PresentedKey(Request);
         if (presented is null) return Task.FromResult(AuthenticateResult.NoResult());
         var claims = new List<Claim>(2);
-        if (security.Value.ApiKeys.Contains(presented)) claims.Add(new Claim(AtlasPolicies.ScopeClaim, AtlasPolicies.Client));
-        if (security.Value.MetricsApiKeys.Contains(presented)) claims.Add(new Claim(AtlasPolicies.ScopeClaim, AtlasPolicies.Metrics));
+        if (security.Value.ClientKeys.Contains(presented)) claims.Add(new Claim(AtlasPolicies.ScopeClaim, AtlasPolicies.Client));
+        if (security.Value.MetricsKeys.Contains(presented)) claims.Add(new Claim(AtlasPolicies.ScopeClaim, AtlasPolicies.Metrics));
         if (claims.Count == 0) return Task.FromResult(AuthenticateResult.Fail("unknown API key"));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));

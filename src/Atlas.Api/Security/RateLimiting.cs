@@ -17,7 +17,7 @@ namespace Atlas.Api.Security;
 /// </summary>
 internal static class RateLimiting
 {
-    public static void Configure(RateLimiterOptions limiter, SecurityOptions settings)
+    public static void Configure(RateLimiterOptions limiter, RateLimitOptions settings)
     {
         var window = TimeSpan.FromSeconds(settings.RateLimitWindowSeconds);
         var geminiWindow = TimeSpan.FromSeconds(settings.GeminiRateLimitWindowSeconds);

@@ -1,6 +1,6 @@
+using Atlas.Api.Configuration;
 using Atlas.Api.ErrorHandling;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Atlas.Application.Inference;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -13,23 +13,27 @@ using Microsoft.Extensions.Options;
 namespace Atlas.Api.Security;
 
 /// <summary>
-/// Registers and orders the production defaults. Every component reads the one validated
-/// <see cref="SecurityOptions"/>, so a bad setting stops the service at start with a message naming its variable.
+/// Registers and orders the production defaults. Each concern reads its own options class (CORS, trusted hosts,
+/// proxies and HTTPS, rate limits, API keys, request limits, API docs), bound and validated like every setting
+/// (see <see cref="SettingsCatalog"/>), so a bad setting stops the service at start naming its variable.
 /// </summary>
 public static class SecurityExtensions
 {
     public static IServiceCollection AddAtlasSecurity(this IServiceCollection services)
     {
-        services.AddOptions<SecurityOptions>()
-            .Configure<IConfiguration>((options, configuration) => options.Load(configuration))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>();
+        services.AddSetting<CorsPolicyOptions>(CorsPolicyOptions.SectionName);
+        services.AddSetting<TrustedHostsOptions>(TrustedHostsOptions.SectionName);
+        services.AddSetting<ProxyOptions>(ProxyOptions.SectionName);
+        services.AddSetting<RateLimitOptions>(RateLimitOptions.SectionName);
+        services.AddSetting<ApiKeyOptions>(ApiKeyOptions.SectionName);
+        services.AddSetting<RequestLimitsOptions>(RequestLimitsOptions.SectionName);
+        services.AddSetting<ApiDocsOptions>(ApiDocsOptions.SectionName);
 
         // ALLOWED_HOSTS feeds ASP.NET Core's own "AllowedHosts" key; TrustedHostsMiddleware enforces it (with the
         // ProblemDetails body and security headers), so the built-in filter, which would answer first with a bare
         // 400, is told to let every host through.
         services.Configure<HostFilteringOptions>(hostFiltering => hostFiltering.AllowedHosts = ["*"]);
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<SecurityOptions>>((kestrel, settings) =>
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<RequestLimitsOptions>>((kestrel, settings) =>
         {
             var s = settings.Value;
             kestrel.AddServerHeader = false;
@@ -37,60 +41,57 @@ public static class SecurityExtensions
             kestrel.Limits.MaxRequestHeadersTotalSize = s.MaxRequestHeadersBytes;
             kestrel.Limits.MaxRequestHeaderCount = s.MaxRequestHeaderCount;
         });
-        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<SecurityOptions>>((forwarded, settings) =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, settings) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // Walk X-Forwarded-For from the right only while the hop that added an entry is a trusted proxy.
             forwarded.ForwardLimit = null;
-            if (settings.Value.KnownProxies.Count > 0)
+            var networks = settings.Value.ProxyNetworks;
+            if (networks.Count > 0)
             {
                 forwarded.KnownIPNetworks.Clear();
                 forwarded.KnownProxies.Clear();
-                foreach (var network in settings.Value.KnownProxies) forwarded.KnownIPNetworks.Add(network);
+                foreach (var network in networks) forwarded.KnownIPNetworks.Add(network);
             }
         });
-        services.AddOptions<HttpsRedirectionOptions>().Configure<IOptions<SecurityOptions>>((https, settings) =>
+        services.AddOptions<HttpsRedirectionOptions>().Configure<IOptions<ProxyOptions>>((https, settings) =>
         {
             https.HttpsPort = settings.Value.HttpsPort;
             https.RedirectStatusCode = StatusCodes.Status308PermanentRedirect;
         });
         services.AddCors();
-        services.AddOptions<CorsOptions>().Configure<IOptions<SecurityOptions>>((cors, settings) =>
+        services.AddOptions<CorsOptions>().Configure<IOptions<CorsPolicyOptions>>((cors, settings) =>
             cors.AddDefaultPolicy(policy =>
             {
-                if (settings.Value.AllowAnyOrigin)
+                var s = settings.Value;
+                if (s.AllowAnyOrigin)
                 {
                     policy.AllowAnyOrigin();
                 }
                 else
                 {
-                    policy.WithOrigins([.. settings.Value.AllowedOrigins]).SetIsOriginAllowedToAllowWildcardSubdomains();
+                    policy.WithOrigins([.. s.Origins]).SetIsOriginAllowedToAllowWildcardSubdomains();
                 }
-                if (settings.Value.AllowAnyHeader)
+                if (s.AllowAnyHeader)
                 {
                     policy.AllowAnyHeader();
                 }
                 else
                 {
-                    policy.WithHeaders([.. settings.Value.AllowedHeaders]);
+                    policy.WithHeaders([.. s.Headers]);
                 }
                 policy.WithMethods(HttpMethods.Get, HttpMethods.Post)
                     .WithExposedHeaders("Retry-After")
                     .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
             }));
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>>((limiter, settings) => RateLimiting.Configure(limiter, settings.Value));
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, settings) => RateLimiting.Configure(limiter, settings.Value));
         services.AddRequestTimeouts();
-        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<SecurityOptions>>((timeouts, settings) =>
+        services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<RequestLimitsOptions>>((timeouts, settings) =>
         {
             timeouts.DefaultPolicy = TimeoutPolicy(settings.Value.RequestTimeoutSeconds);
             timeouts.AddPolicy(RoutePolicies.Inference, TimeoutPolicy(settings.Value.InferenceTimeoutSeconds));
             timeouts.AddPolicy(RoutePolicies.Gemini, TimeoutPolicy(settings.Value.GeminiTimeoutSeconds));
-        });
-        services.AddOptions<InferenceGateOptions>().Configure<IOptions<SecurityOptions>>((gate, settings) =>
-        {
-            gate.MaxConcurrent = settings.Value.MaxConcurrentInferences;
-            gate.QueueLimit = settings.Value.InferenceQueueLimit;
         });
         services.AddAtlasApiKeys();
         services.AddAtlasApiDocs();
@@ -104,16 +105,17 @@ public static class SecurityExtensions
     /// <summary>Before routing: forwarded headers, trusted hosts, HTTPS redirection, API docs.</summary>
     public static IApplicationBuilder UseAtlasEdgeSecurity(this IApplicationBuilder app)
     {
-        var settings = app.ApplicationServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
-        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecurityExtensions));
-        if (settings.ForwardedHeaders) app.UseForwardedHeaders();
+        var services = app.ApplicationServices;
+        var proxies = services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SecurityExtensions));
+        if (proxies.ForwardedHeaders) app.UseForwardedHeaders();
         app.UseMiddleware<TrustedHostsMiddleware>();
-        if (settings.ForceHttps)
+        if (proxies.ForceHttps)
         {
             app.UseWhen(context => !RoutePolicies.IsProbe(context.Request.Path), https => https.UseHttpsRedirection());
         }
-        if (settings.EnableApiDocs) app.UseAtlasApiDocs();
-        if (!settings.ApiKeys.Enabled)
+        if (services.GetRequiredService<IOptions<ApiDocsOptions>>().Value.EnableApiDocs) app.UseAtlasApiDocs();
+        if (!services.GetRequiredService<IOptions<ApiKeyOptions>>().Value.ClientKeys.Enabled)
         {
             logger.LogWarning("ATLAS_API_KEYS is not set: the inference and Gemini routes are open to anyone who can reach this service");
         }

@@ -9,7 +9,7 @@ namespace Atlas.Api.Security;
 /// JSON routes get a Content-Security-Policy that allows nothing; the API docs pages (when enabled) get one that
 /// lets their own scripts and styles run. HSTS is sent on HTTPS answers (as seen after forwarded headers).
 /// </summary>
-internal sealed class SecurityHeadersMiddleware(RequestDelegate next, IOptions<SecurityOptions> options)
+internal sealed class SecurityHeadersMiddleware(RequestDelegate next, IOptions<ApiDocsOptions> options)
 {
     public const string JsonContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 

@@ -10,9 +10,9 @@ namespace Atlas.Api.Security;
 /// and security headers. Probes (<c>/healthz</c>, <c>/livez</c>, <c>/metrics</c>) are exempt: orchestrators call
 /// them by pod IP.
 /// </summary>
-internal sealed class TrustedHostsMiddleware(RequestDelegate next, IOptions<SecurityOptions> options, ILogger<TrustedHostsMiddleware> logger)
+internal sealed class TrustedHostsMiddleware(RequestDelegate next, IOptions<TrustedHostsOptions> options, ILogger<TrustedHostsMiddleware> logger)
 {
-    private readonly StringSegment[] _patterns = options.Value.AllowedHosts.Select(h => new StringSegment(h)).ToArray();
+    private readonly StringSegment[] _patterns = options.Value.Hosts.Select(h => new StringSegment(h)).ToArray();
 
     public Task InvokeAsync(HttpContext context)
     {

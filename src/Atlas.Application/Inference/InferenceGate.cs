@@ -27,12 +27,19 @@ public interface IInferenceGate
     int Queued { get; }
 }
 
-/// <summary>Limits of <see cref="InferenceGate"/>; the API sets them from <c>MAX_CONCURRENT_INFERENCES</c> and <c>INFERENCE_QUEUE_LIMIT</c>.</summary>
+/// <summary>Limits of <see cref="InferenceGate"/>; bound from the <c>Security</c> section.</summary>
 public sealed class InferenceGateOptions
 {
-    public int MaxConcurrent { get; set; } = 4;
+    /// <summary>The settings' section: the keys are the seed's <c>Security:*</c> ones.</summary>
+    public const string SectionName = "Security";
 
-    public int QueueLimit { get; set; } = 32;
+    /// <summary>Inferences running at once (env <c>MAX_CONCURRENT_INFERENCES</c>).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1024)]
+    public int MaxConcurrentInferences { get; set; } = 4;
+
+    /// <summary>Inference requests allowed to wait for a slot; the next one gets 503 + Retry-After (env <c>INFERENCE_QUEUE_LIMIT</c>).</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 100_000)]
+    public int InferenceQueueLimit { get; set; } = 32;
 }
 
 /// <summary>
@@ -52,8 +59,8 @@ public sealed class InferenceGate : IInferenceGate, IDisposable
     public InferenceGate(IOptions<InferenceGateOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _maxConcurrent = Math.Max(1, options.Value.MaxConcurrent);
-        _queueLimit = Math.Max(0, options.Value.QueueLimit);
+        _maxConcurrent = Math.Max(1, options.Value.MaxConcurrentInferences);
+        _queueLimit = Math.Max(0, options.Value.InferenceQueueLimit);
         _slots = new SemaphoreSlim(_maxConcurrent, _maxConcurrent);
     }
 

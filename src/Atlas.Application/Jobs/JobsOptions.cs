@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Atlas.Application.Configuration;
 
 namespace Atlas.Application.Jobs;
 
@@ -11,13 +12,6 @@ namespace Atlas.Application.Jobs;
 public sealed class JobsOptions
 {
     public const string SectionName = "Jobs";
-
-    /// <summary>The roles a process may take: <c>all</c> (API and workers), <c>api</c> (no workers), <c>worker</c> (workers; routes still served).</summary>
-    public static readonly IReadOnlyList<string> Roles = ["all", "api", "worker"];
-
-    public static readonly IReadOnlyList<string> Brokers = ["inprocess", "rabbitmq"];
-
-    public static readonly IReadOnlyList<string> Stores = ["sqlite", "postgres"];
 
     /// <summary>Folder of the SQLite store and the staged uploads (env <c>JOBS_DATA_DIR</c>); relative to the working directory.</summary>
     [Required]
@@ -39,19 +33,26 @@ public sealed class JobsOptions
     [Range(0, 4096)]
     public int Prefetch { get; set; }
 
-    /// <summary><c>all</c> (default), <c>api</c> or <c>worker</c> (env <c>JOBS_ROLE</c>); workers run only in all and worker.</summary>
+    /// <summary>
+    /// <c>all</c> (default: API and workers), <c>api</c> (no workers) or <c>worker</c> (workers; routes still served)
+    /// (env <c>JOBS_ROLE</c>).
+    /// </summary>
     [Required]
+    [AllowedValues("all", "api", "worker")]
     public string Role { get; set; } = "all";
 
     /// <summary><c>inprocess</c> (default) or <c>rabbitmq</c> (env <c>JOBS_BROKER</c>).</summary>
     [Required]
+    [AllowedValues("inprocess", "rabbitmq")]
     public string Broker { get; set; } = "inprocess";
 
     /// <summary><c>sqlite</c> (default) or <c>postgres</c> (env <c>JOBS_STORE</c>).</summary>
     [Required]
+    [AllowedValues("sqlite", "postgres")]
     public string Store { get; set; } = "sqlite";
 
     /// <summary>Read-only folder that JSON path submissions may name (env <c>JOBS_INPUT_ROOT</c>); unset refuses path jobs.</summary>
+    [ExistingFolder]
     public string? InputRoot { get; set; }
 
     /// <summary>Most images in one job (env <c>JOBS_MAX_IMAGES</c>).</summary>

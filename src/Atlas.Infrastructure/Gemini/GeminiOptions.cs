@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Atlas.Application.Configuration;
 
 namespace Atlas.Infrastructure.Gemini;
 
@@ -22,6 +23,7 @@ public sealed class GeminiOptions : IValidatableObject
     public const string DefaultBaseUrl = "https://generativelanguage.googleapis.com/";
 
     /// <summary>Google AI Studio API key, sent in the <c>x-goog-api-key</c> header. Never logged.</summary>
+    [Secret]
     public string? ApiKey { get; set; }
 
     /// <summary>Model id (with or without the <c>models/</c> prefix).</summary>
@@ -31,6 +33,7 @@ public sealed class GeminiOptions : IValidatableObject
 
     /// <summary>Where the API lives; tests and proxies point it elsewhere.</summary>
     [Required]
+    [HttpUrl]
     public Uri BaseUrl { get; set; } = new(DefaultBaseUrl);
 
     /// <summary>API version path segment.</summary>
@@ -39,11 +42,11 @@ public sealed class GeminiOptions : IValidatableObject
     public string ApiVersion { get; set; } = "v1beta";
 
     /// <summary>Longest wait for one attempt (thinking models can take tens of seconds on large images).</summary>
-    [Range(0.01, 600)]
+    [Range(0.01, 3600)]
     public double AttemptTimeoutSeconds { get; set; } = 45;
 
     /// <summary>Deadline for one call including every retry and back-off.</summary>
-    [Range(0.02, 3600)]
+    [Range(0.01, 3600)]
     public double TotalTimeoutSeconds { get; set; } = 120;
 
     /// <summary>Retries after the first attempt, on 408, 429, 5xx, timeouts and dropped connections.</summary>
@@ -73,11 +76,6 @@ public sealed class GeminiOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (BaseUrl is { } url && (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp)))
-        {
-            yield return new ValidationResult("Gemini:BaseUrl must be an absolute http(s) URL.", [nameof(BaseUrl)]);
-        }
-
         if (TotalTimeoutSeconds <= AttemptTimeoutSeconds)
         {
             yield return new ValidationResult("Gemini:TotalTimeoutSeconds must be greater than Gemini:AttemptTimeoutSeconds.", [nameof(TotalTimeoutSeconds)]);

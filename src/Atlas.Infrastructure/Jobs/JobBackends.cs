@@ -19,7 +19,12 @@ public static class JobBackends
     public static IServiceCollection AddJobBackends(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var settings = configuration.GetSection(JobsOptions.SectionName).Get<JobsOptions>() ?? new JobsOptions();
+        // Only the two backend choices are read here, when the services are chosen; JobsOptions itself is bound and
+        // checked like every other options class (a bad number elsewhere in the section is reported at start).
+        var settings = new JobsOptions();
+        var section = configuration.GetSection(JobsOptions.SectionName);
+        settings.Store = section[nameof(JobsOptions.Store)] ?? settings.Store;
+        settings.Broker = section[nameof(JobsOptions.Broker)] ?? settings.Broker;
 
         switch (settings.Store.Trim().ToLowerInvariant())
         {

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Atlas.Application.Configuration;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Atlas.Infrastructure.Onnx;
@@ -29,12 +31,15 @@ public sealed class OnnxRuntimeOptions
     public const string ProviderEnvironmentVariable = "ATLAS_EXECUTION_PROVIDER";
 
     /// <summary>Execution provider choice; <see cref="ExecutionProviderPreference.Auto"/> by default.</summary>
+    [Spelling("gpu", "cuda")]
     public ExecutionProviderPreference ExecutionProvider { get; set; } = ExecutionProviderPreference.Auto;
 
     /// <summary>CUDA device ordinal.</summary>
+    [Range(0, 64)]
     public int CudaDeviceId { get; set; }
 
     /// <summary>Intra-op threads per session; 0 or less means all cores (<see cref="Environment.ProcessorCount"/>).</summary>
+    [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Atlas.Infrastructure.SpeciesNet;
 
 /// <summary>Which SpeciesNet bundle to load and how (configuration section <c>SpeciesNet</c>).</summary>
@@ -22,9 +24,11 @@ public sealed class SpeciesNetOptions
     /// and one classifier run (default 2; 0 turns batching off). A request alone in the engine never waits.
     /// Env: <c>INFERENCE_BATCH_WINDOW_MS</c>.
     /// </summary>
+    [Range(0, 1000)]
     public int BatchWindowMs { get; set; } = 2;
 
     /// <summary>Most images in one batched detector or classifier run (default 8; 1 turns batching off). Env: <c>INFERENCE_MAX_BATCH_SIZE</c>.</summary>
+    [Range(1, 256)]
     public int MaxBatchSize { get; set; } = 8;
 
     /// <summary>

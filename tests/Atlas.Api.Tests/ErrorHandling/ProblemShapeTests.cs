@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
-using Atlas.Api.Security;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Domain.Errors;
 using Atlas.Domain.SpeciesNet;
@@ -73,16 +72,16 @@ public sealed partial class ProblemShapeTests
     public async Task SecurityPaths_ShapeUnchanged()
     {
         var shapes = new List<string>();
-        await using (var hosts = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHostsKey] = "api.example.org" }))
+        await using (var hosts = new AtlasApiFactory(new Dictionary<string, string?> { ["AllowedHosts"] = "api.example.org" }))
         {
             using var client = hosts.CreateHttpClient();
             shapes.Add(await SendAsync(client, HttpMethod.Get, "/"));
         }
         await using (var keys = new AtlasApiFactory(new Dictionary<string, string?>
         {
-            [SecurityOptions.ApiKeysKey] = SecurityKit.GoodKey,
-            [SecurityOptions.RateLimitRequestsKey] = "3",
-            [SecurityOptions.RateLimitWindowKey] = "120",
+            ["Security:ApiKeys"] = SecurityKit.GoodKey,
+            ["Security:RateLimitRequests"] = "3",
+            ["Security:RateLimitWindowSeconds"] = "120",
         }).AnswerAll())
         {
             using var client = keys.CreateHttpClient();

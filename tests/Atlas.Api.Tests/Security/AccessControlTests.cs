@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Atlas.Api.Security;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Application.Inference;
 using Atlas.Domain.SpeciesNet;
@@ -16,7 +15,7 @@ public sealed class AccessControlTests
 {
     private static AtlasApiFactory WithKeys(Dictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>(extra ?? []) { [SecurityOptions.ApiKeysKey] = $"{SecurityKit.GoodKey},{SecurityKit.OtherKey}" };
+        var settings = new Dictionary<string, string?>(extra ?? []) { ["Security:ApiKeys"] = $"{SecurityKit.GoodKey},{SecurityKit.OtherKey}" };
         return new AtlasApiFactory(settings, configureServices: SecurityKit.AddTestControllers).AnswerAll();
     }
 
@@ -112,7 +111,7 @@ public sealed class AccessControlTests
     public async Task MetricsApiKeys_Set_GuardMetricsSeparately()
     {
         const string scraperKey = "prometheus-scraper-key-0123456789";
-        await using var factory = WithKeys(new Dictionary<string, string?> { [SecurityOptions.MetricsApiKeysKey] = scraperKey });
+        await using var factory = WithKeys(new Dictionary<string, string?> { ["Security:MetricsApiKeys"] = scraperKey });
         using var client = factory.CreateHttpClient();
 
         using var anonymous = await client.GetAsync("/metrics");
@@ -144,8 +143,8 @@ public sealed class AccessControlTests
     {
         await using var factory = new AtlasApiFactory(new Dictionary<string, string?>
         {
-            [SecurityOptions.RateLimitRequestsKey] = "3",
-            [SecurityOptions.RateLimitWindowKey] = "120",
+            ["Security:RateLimitRequests"] = "3",
+            ["Security:RateLimitWindowSeconds"] = "120",
         });
         using var client = factory.CreateHttpClient();
 
@@ -170,8 +169,8 @@ public sealed class AccessControlTests
     {
         await using var factory = new AtlasApiFactory(new Dictionary<string, string?>
         {
-            [SecurityOptions.RateLimitRequestsKey] = "100",
-            [SecurityOptions.GeminiRateLimitRequestsKey] = "2",
+            ["Security:RateLimitRequests"] = "100",
+            ["Security:GeminiRateLimitRequests"] = "2",
         }, configureServices: SecurityKit.AddTestControllers);
         using var client = factory.CreateHttpClient();
 
@@ -204,9 +203,9 @@ public sealed class AccessControlTests
             return [.. statuses];
         }
 
-        var limit = new Dictionary<string, string?> { [SecurityOptions.RateLimitRequestsKey] = "2" };
+        var limit = new Dictionary<string, string?> { ["Security:RateLimitRequests"] = "2" };
         await using var untrusted = new AtlasApiFactory(limit);
-        await using var trusted = new AtlasApiFactory(new Dictionary<string, string?>(limit) { [SecurityOptions.ForwardedHeadersKey] = "true" });
+        await using var trusted = new AtlasApiFactory(new Dictionary<string, string?>(limit) { ["Security:ForwardedHeaders"] = "true" });
 
         Assert.That(await TwoClients(untrusted), Is.EqualTo(new[] { 200, 200, 429 }), "X-Forwarded-For is ignored by default");
         Assert.That(await TwoClients(trusted), Is.EqualTo(new[] { 200, 200, 200 }), "loopback is a known proxy once FORWARDED_HEADERS=true");
@@ -217,8 +216,8 @@ public sealed class AccessControlTests
     {
         await using var factory = new AtlasApiFactory(new Dictionary<string, string?>
         {
-            [SecurityOptions.MaxConcurrentInferencesKey] = "1",
-            [SecurityOptions.InferenceQueueLimitKey] = "1",
+            ["Security:MaxConcurrentInferences"] = "1",
+            ["Security:InferenceQueueLimit"] = "1",
         });
         using var client = factory.CreateHttpClient();
         var release = new TaskCompletionSource<SpeciesNetPrediction>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -247,7 +246,7 @@ public sealed class AccessControlTests
     [Test]
     public async Task InferenceTimeout_EngineTooSlow_Returns504Problem()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.InferenceTimeoutKey] = "1" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:InferenceTimeoutSeconds"] = "1" });
         using var client = factory.CreateHttpClient();
         factory.Classifier
             .Setup(c => c.PredictAsync(It.IsAny<ReadOnlyMemory<byte>>(), It.IsAny<GeoLocation>(), It.IsAny<CancellationToken>()))
@@ -266,7 +265,7 @@ public sealed class AccessControlTests
     [Test]
     public async Task HeaderLimits_TooManyHeaders_Refused()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.MaxRequestHeaderCountKey] = "10" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:MaxRequestHeaderCount"] = "10" });
         using var client = factory.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         for (var i = 0; i < 20; i++) request.Headers.Add($"X-Filler-{i}", "x");
@@ -279,7 +278,7 @@ public sealed class AccessControlTests
     [Test]
     public async Task BodyLimit_RouteWithoutItsOwnLimit_Returns413Problem()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.MaxRequestBodyBytesKey] = "2048" }, configureServices: SecurityKit.AddTestControllers);
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:MaxRequestBodyBytes"] = "2048" }, configureServices: SecurityKit.AddTestControllers);
         using var client = factory.CreateHttpClient();
 
         using var small = await client.PostAsync("/test/echo-body", new ByteArrayContent(new byte[1000]));

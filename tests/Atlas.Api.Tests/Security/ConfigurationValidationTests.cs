@@ -1,3 +1,4 @@
+using Atlas.Api.Configuration;
 using Atlas.Api.Security;
 using Atlas.Api.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -7,66 +8,71 @@ namespace Atlas.Api.Tests.Security;
 [TestFixture]
 public sealed class ConfigurationValidationTests
 {
-    private static SecurityOptions Load(params (string Key, string Value)[] values)
-    {
-        var configuration = new ConfigurationBuilder()
+    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder()
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
             .Build();
-        var options = new SecurityOptions();
-        options.Load(configuration);
+
+    private static IReadOnlyList<string> Problems(params (string Key, string Value)[] values) =>
+        StartErrors.Problems(Configuration(values));
+
+    private static T Bind<T>(string section, params (string Key, string Value)[] values)
+        where T : new()
+    {
+        var configuration = Configuration(values);
+        var options = new T();
+        (section.Length == 0 ? configuration : configuration.GetSection(section)).Bind(options);
         return options;
     }
 
     [Test]
-    public void Load_NothingSet_UsesDefaults()
+    public void NothingSet_UsesDefaults()
     {
-        var options = Load();
-
-        Assert.That(options.Errors, Is.Empty);
-        Assert.That(options.AllowAnyOrigin, Is.True);
-        Assert.That(options.AllowedHosts, Is.Empty);
-        Assert.That(options.RateLimitRequests, Is.EqualTo(1200));
-        Assert.That(options.ForceHttps, Is.False);
-        Assert.That(options.EnableApiDocs, Is.False);
-        Assert.That(options.ApiKeys.Enabled, Is.False);
+        Assert.That(Problems(), Is.Empty);
+        Assert.That(Bind<CorsPolicyOptions>(CorsPolicyOptions.SectionName).AllowAnyOrigin, Is.True);
+        Assert.That(Bind<TrustedHostsOptions>(TrustedHostsOptions.SectionName).Hosts, Is.Empty);
+        Assert.That(Bind<RateLimitOptions>(RateLimitOptions.SectionName).RateLimitRequests, Is.EqualTo(1200));
+        Assert.That(Bind<ProxyOptions>(ProxyOptions.SectionName).ForceHttps, Is.False);
+        Assert.That(Bind<ApiDocsOptions>(ApiDocsOptions.SectionName).EnableApiDocs, Is.False);
+        Assert.That(Bind<ApiKeyOptions>(ApiKeyOptions.SectionName).ClientKeys.Enabled, Is.False);
     }
 
-    [TestCase(SecurityOptions.RateLimitRequestsKey, "abc", "RATE_LIMIT_REQUESTS")]
-    [TestCase(SecurityOptions.RateLimitWindowKey, "0", "RATE_LIMIT_WINDOW_SECONDS")]
-    [TestCase(SecurityOptions.MaxConcurrentInferencesKey, "-1", "MAX_CONCURRENT_INFERENCES")]
-    [TestCase(SecurityOptions.ForceHttpsKey, "sometimes", "FORCE_HTTPS")]
-    [TestCase(SecurityOptions.EnableApiDocsKey, "enabled", "ENABLE_API_DOCS")]
-    [TestCase(SecurityOptions.AllowedOriginsKey, "ftp:/x", "ALLOWED_ORIGINS")]
-    [TestCase(SecurityOptions.AllowedOriginsKey, "https://app.example.org/path", "ALLOWED_ORIGINS")]
-    [TestCase(SecurityOptions.AllowedOriginsKey, "*,https://app.example.org", "ALLOWED_ORIGINS")]
-    [TestCase(SecurityOptions.AllowedHeadersKey, "X-API-Key, X Bad", "ALLOWED_HEADERS")]
-    [TestCase(SecurityOptions.AllowedHeadersKey, "*, X-API-Key", "ALLOWED_HEADERS")]
-    [TestCase(SecurityOptions.AllowedHostsKey, "https://api.example.org", "ALLOWED_HOSTS")]
-    [TestCase(SecurityOptions.KnownProxiesKey, "proxy.local", "KNOWN_PROXIES")]
-    [TestCase(SecurityOptions.ApiKeysKey, "short", "ATLAS_API_KEYS")]
-    [TestCase(SecurityOptions.ApiKeysKey, "/no/such/keys.txt", "ATLAS_API_KEYS")]
-    public void Load_BadValue_ErrorNamesTheVariable(string key, string value, string variable)
+    [TestCase("Security:RateLimitRequests", "abc", "RATE_LIMIT_REQUESTS")]
+    [TestCase("Security:RateLimitWindowSeconds", "0", "RATE_LIMIT_WINDOW_SECONDS")]
+    [TestCase("Security:MaxConcurrentInferences", "-1", "MAX_CONCURRENT_INFERENCES")]
+    [TestCase("Security:ForceHttps", "sometimes", "FORCE_HTTPS")]
+    [TestCase("Security:EnableApiDocs", "enabled", "ENABLE_API_DOCS")]
+    [TestCase("Security:AllowedOrigins", "ftp:/x", "ALLOWED_ORIGINS")]
+    [TestCase("Security:AllowedOrigins", "https://app.example.org/path", "ALLOWED_ORIGINS")]
+    [TestCase("Security:AllowedOrigins", "*,https://app.example.org", "ALLOWED_ORIGINS")]
+    [TestCase("Security:AllowedHeaders", "X-API-Key, X Bad", "ALLOWED_HEADERS")]
+    [TestCase("Security:AllowedHeaders", "*, X-API-Key", "ALLOWED_HEADERS")]
+    [TestCase("AllowedHosts", "https://api.example.org", "ALLOWED_HOSTS")]
+    [TestCase("Security:KnownProxies", "proxy.local", "KNOWN_PROXIES")]
+    [TestCase("Security:ApiKeys", "short", "ATLAS_API_KEYS")]
+    [TestCase("Security:ApiKeys", "/no/such/keys.txt", "ATLAS_API_KEYS")]
+    public void BadValue_ProblemNamesTheVariable(string key, string value, string variable)
     {
-        var options = Load((key, value));
+        var problems = Problems((key, value));
 
-        Assert.That(options.Errors, Has.Count.EqualTo(1));
-        Assert.That(options.Errors[0], Does.StartWith(variable));
-    }
-
-    [Test]
-    public void Load_BadOrigin_MessageQuotesTheValue()
-    {
-        var options = Load((SecurityOptions.AllowedOriginsKey, "https://ok.example.org, ftp:/x"));
-
-        Assert.That(options.Errors.Single(), Is.EqualTo("ALLOWED_ORIGINS (Security:AllowedOrigins) contains 'ftp:/x', which is not an http(s) origin (scheme://host[:port], no path)."));
+        Assert.That(problems, Has.Count.EqualTo(1));
+        Assert.That(problems[0], Does.StartWith(variable));
     }
 
     [Test]
-    public void Load_ShortKey_MessageNeverContainsTheKey()
+    public void BadOrigin_MessageQuotesTheValue()
     {
-        var options = Load((SecurityOptions.ApiKeysKey, "tiny-secret"));
+        var problems = Problems(("Security:AllowedOrigins", "https://ok.example.org, ftp:/x"));
 
-        Assert.That(options.Errors.Single(), Does.Not.Contain("tiny-secret"));
+        Assert.That(problems.Single(), Is.EqualTo("ALLOWED_ORIGINS (Security:AllowedOrigins) contains 'ftp:/x', which is not an http(s) origin (scheme://host[:port], no path)."));
+    }
+
+    [Test]
+    public void ShortKey_MessageNeverContainsTheKey()
+    {
+        var problems = Problems(("Security:ApiKeys", "tiny-secret"));
+
+        Assert.That(problems.Single(), Does.Not.Contain("tiny-secret"));
     }
 
     [TestCase("TRUE", true)]
@@ -74,40 +80,44 @@ public sealed class ConfigurationValidationTests
     [TestCase("yes", true)]
     [TestCase("off", false)]
     [TestCase("False", false)]
-    public void Load_BooleanSpellings_Accepted(string text, bool expected)
+    public void BooleanSpellings_Accepted(string text, bool expected)
     {
-        var options = Load((SecurityOptions.ForceHttpsKey, text));
+        var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection([new KeyValuePair<string, string?>("Security:ForceHttps", text)]);
 
-        Assert.That(options.Errors, Is.Empty);
-        Assert.That(options.ForceHttps, Is.EqualTo(expected));
+        configuration.CheckAtlasSettings();
+
+        Assert.That(configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>()!.ForceHttps, Is.EqualTo(expected));
     }
 
     [Test]
-    public void Load_OriginsAndProxies_Normalised()
+    public void OriginsAndProxies_Normalised()
     {
-        var options = Load(
-            (SecurityOptions.AllowedOriginsKey, "https://App.Example.org, http://localhost:3000, https://*.example.net"),
-            (SecurityOptions.KnownProxiesKey, "10.0.0.1, 172.16.0.0/12"));
+        var values = new[]
+        {
+            ("Security:AllowedOrigins", "https://App.Example.org, http://localhost:3000, https://*.example.net"),
+            ("Security:KnownProxies", "10.0.0.1, 172.16.0.0/12"),
+        };
 
-        Assert.That(options.Errors, Is.Empty);
-        Assert.That(options.AllowAnyOrigin, Is.False);
-        Assert.That(options.AllowedOrigins, Is.EqualTo(new[] { "https://app.example.org", "http://localhost:3000", "https://*.example.net" }));
-        Assert.That(options.KnownProxies.Select(n => n.ToString()), Is.EqualTo(new[] { "10.0.0.1/32", "172.16.0.0/12" }));
+        Assert.That(Problems(values), Is.Empty);
+        var cors = Bind<CorsPolicyOptions>(CorsPolicyOptions.SectionName, values);
+        Assert.That(cors.AllowAnyOrigin, Is.False);
+        Assert.That(cors.Origins, Is.EqualTo(new[] { "https://app.example.org", "http://localhost:3000", "https://*.example.net" }));
+        Assert.That(Bind<ProxyOptions>(ProxyOptions.SectionName, values).ProxyNetworks.Select(n => n.ToString()), Is.EqualTo(new[] { "10.0.0.1/32", "172.16.0.0/12" }));
     }
 
     [Test]
-    public void Load_KeysFromFile_SkipsCommentsAndBlankLines()
+    public void KeysFromFile_SkipsCommentsAndBlankLines()
     {
         var path = Path.Combine(Path.GetTempPath(), $"atlas-keys-{Guid.NewGuid():N}.txt");
         File.WriteAllLines(path, ["# clients", SecurityKit.GoodKey, "", $"{SecurityKit.OtherKey}"]);
         try
         {
-            var options = Load((SecurityOptions.ApiKeysKey, path));
-
-            Assert.That(options.Errors, Is.Empty);
-            Assert.That(options.ApiKeys.Count, Is.EqualTo(2));
-            Assert.That(options.ApiKeys.Contains(SecurityKit.OtherKey), Is.True);
-            Assert.That(options.ApiKeys.Contains("# clients"), Is.False);
+            Assert.That(Problems(("Security:ApiKeys", path)), Is.Empty);
+            var keys = Bind<ApiKeyOptions>(ApiKeyOptions.SectionName, ("Security:ApiKeys", path)).ClientKeys;
+            Assert.That(keys.Count, Is.EqualTo(2));
+            Assert.That(keys.Contains(SecurityKit.OtherKey), Is.True);
+            Assert.That(keys.Contains("# clients"), Is.False);
         }
         finally
         {
@@ -116,17 +126,19 @@ public sealed class ConfigurationValidationTests
     }
 
     [Test]
-    public void Load_SeveralMistakes_ReportsEach()
+    public void SeveralMistakes_ReportsEach()
     {
-        var options = Load((SecurityOptions.RateLimitRequestsKey, "many"), (SecurityOptions.ForwardedHeadersKey, "maybe"));
+        var problems = Problems(("Security:RateLimitRequests", "many"), ("Security:ForwardedHeaders", "maybe"));
 
-        Assert.That(options.Errors, Has.Count.EqualTo(2));
+        Assert.That(problems, Has.Count.EqualTo(2));
     }
 
-    [TestCase(SecurityOptions.RateLimitRequestsKey, "ten", "RATE_LIMIT_REQUESTS")]
-    [TestCase(SecurityOptions.ForceHttpsKey, "perhaps", "FORCE_HTTPS")]
-    [TestCase(SecurityOptions.AllowedOriginsKey, "ftp:/x", "ALLOWED_ORIGINS")]
+    [TestCase("Security:RateLimitRequests", "ten", "RATE_LIMIT_REQUESTS")]
+    [TestCase("Security:ForceHttps", "perhaps", "FORCE_HTTPS")]
+    [TestCase("Security:AllowedOrigins", "ftp:/x", "ALLOWED_ORIGINS")]
     [TestCase("Observability:EnableMetrics", "sure", "ENABLE_METRICS")]
+    [TestCase("Uploads:MaxFileBytes", "5MB", "MAX_UPLOAD_BYTES")]
+    [TestCase("Gemini:BaseUrl", "ftp://example.org", "GEMINI_BASE_URL")]
     public async Task Start_BadSetting_FailsNamingTheVariable(string key, string value, string variable)
     {
         await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [key] = value });

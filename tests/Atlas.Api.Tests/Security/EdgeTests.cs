@@ -23,7 +23,7 @@ public sealed class EdgeTests
     [Test]
     public async Task CorsPreflight_ListedOrigin_Allowed()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedOriginsKey] = "https://app.example.org" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:AllowedOrigins"] = "https://app.example.org" });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.SendAsync(Preflight("https://app.example.org"));
@@ -77,7 +77,7 @@ public sealed class EdgeTests
     [TestCase("*")]
     public async Task CorsPreflight_AllowedHeadersSetting_Honoured(string setting)
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHeadersKey] = setting });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:AllowedHeaders"] = setting });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.SendAsync(PreflightFor("x-api-key,x-secret-sauce"));
@@ -90,7 +90,7 @@ public sealed class EdgeTests
     [Test]
     public async Task CorsPreflight_OtherOrigin_Denied()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedOriginsKey] = "https://app.example.org" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:AllowedOrigins"] = "https://app.example.org" });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.SendAsync(Preflight("https://evil.example.com"));
@@ -112,7 +112,7 @@ public sealed class EdgeTests
     [Test]
     public async Task CorsSimpleGet_ListedOrigin_EchoesOrigin()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedOriginsKey] = "https://*.example.org" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:AllowedOrigins"] = "https://*.example.org" });
         using var client = factory.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "Origin", "https://www.example.org" } } };
 
@@ -124,7 +124,7 @@ public sealed class EdgeTests
     [Test]
     public async Task AllowedHosts_OtherHost_Returns400ProblemWithHeaders()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHostsKey] = "api.example.org" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["AllowedHosts"] = "api.example.org" });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.GetAsync("/");
@@ -140,7 +140,7 @@ public sealed class EdgeTests
     [Test]
     public async Task AllowedHosts_ListedHost_Served()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHostsKey] = "api.example.org;*.example.net" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["AllowedHosts"] = "api.example.org;*.example.net" });
         using var client = factory.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.Host = "eu.example.net";
@@ -153,7 +153,7 @@ public sealed class EdgeTests
     [Test]
     public async Task AllowedHosts_ProbeByPodIp_Served()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.AllowedHostsKey] = "api.example.org" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["AllowedHosts"] = "api.example.org" });
         using var client = factory.CreateHttpClient();
 
         using var live = await client.GetAsync("/livez");
@@ -166,7 +166,7 @@ public sealed class EdgeTests
     [Test]
     public async Task ForceHttps_PlainHttp_RedirectsToHttps()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.ForceHttpsKey] = "true" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:ForceHttps"] = "true" });
         using var client = NoRedirects(factory);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/?x=1");
         request.Headers.Host = "api.example.org";
@@ -181,7 +181,7 @@ public sealed class EdgeTests
     [Test]
     public async Task ForceHttps_Probe_NotRedirected()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.ForceHttpsKey] = "true" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:ForceHttps"] = "true" });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.GetAsync("/livez");
@@ -194,8 +194,8 @@ public sealed class EdgeTests
     {
         await using var factory = new AtlasApiFactory(new Dictionary<string, string?>
         {
-            [SecurityOptions.ForceHttpsKey] = "true",
-            [SecurityOptions.ForwardedHeadersKey] = "true",
+            ["Security:ForceHttps"] = "true",
+            ["Security:ForwardedHeaders"] = "true",
         });
         using var client = factory.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "X-Forwarded-Proto", "https" } } };
@@ -209,7 +209,7 @@ public sealed class EdgeTests
     [Test]
     public async Task ForwardedProto_WithoutForwardedHeaders_Ignored()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.ForceHttpsKey] = "true" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:ForceHttps"] = "true" });
         using var client = NoRedirects(factory);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { { "X-Forwarded-Proto", "https" } } };
 
@@ -236,7 +236,7 @@ public sealed class EdgeTests
     [TestCase("/redoc", SecurityHeadersMiddleware.RedocContentSecurityPolicy)]
     public async Task ApiDocs_Enabled_PagesServedWithDocsCsp(string path, string csp)
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.EnableApiDocsKey] = "true" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:EnableApiDocs"] = "true" });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.GetAsync(path);
@@ -249,7 +249,7 @@ public sealed class EdgeTests
     [Test]
     public async Task ApiDocs_Enabled_DocumentDescribesMultipartFields()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.EnableApiDocsKey] = "true" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:EnableApiDocs"] = "true" });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.GetAsync("/openapi/v1.json");
@@ -270,7 +270,7 @@ public sealed class EdgeTests
     [Test]
     public async Task ApiDocs_Enabled_DocumentIsReadyForSdkGenerators()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [SecurityOptions.EnableApiDocsKey] = "true" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Security:EnableApiDocs"] = "true" });
         using var client = factory.CreateHttpClient();
 
         using var json = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));

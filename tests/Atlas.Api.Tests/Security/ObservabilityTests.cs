@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using Atlas.Api.Observability;
-using Atlas.Api.Security;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Domain.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
@@ -190,7 +189,7 @@ public sealed class ObservabilityTests
     [Test]
     public async Task Metrics_Disabled_NotServed()
     {
-        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { [ObservabilityOptions.EnableMetricsKey] = "false" });
+        await using var factory = new AtlasApiFactory(new Dictionary<string, string?> { ["Observability:EnableMetrics"] = "false" });
         using var client = factory.CreateHttpClient();
 
         using var response = await client.GetAsync("/metrics");
@@ -203,7 +202,7 @@ public sealed class ObservabilityTests
     {
         var sink = new CapturingSink();
         await using var factory = new AtlasApiFactory(
-            new Dictionary<string, string?> { [SecurityOptions.ApiKeysKey] = SecurityKit.GoodKey },
+            new Dictionary<string, string?> { ["Security:ApiKeys"] = SecurityKit.GoodKey },
             configureServices: s => s.AddSingleton<ILogEventSink>(sink)).AnswerAll();
         using var client = factory.CreateHttpClient();
 

@@ -56,6 +56,50 @@ public sealed class ProcessStartTests
         Assert.That(StderrLines(service), Is.EqualTo(new[] { "Atlas failed to start: PORT is 'eighty', which is not a TCP port number (1-65535)." }));
     }
 
+    [TestCase("MAX_UPLOAD_BYTES", "5MB", "MAX_UPLOAD_BYTES (Uploads:MaxFileBytes) is '5MB', which is not a whole number between 1 and 536870912.")]
+    [TestCase("GEMINI_MAX_RETRIES", "11", "GEMINI_MAX_RETRIES (Gemini:MaxRetries) is '11', which is not a whole number between 1 and 10.")]
+    [TestCase("FORCE_HTTPS", "sometimes", "FORCE_HTTPS (Security:ForceHttps) is 'sometimes', which is not a boolean (use true or false).")]
+    [TestCase("JOBS_STORE", "mysql", "JOBS_STORE (Jobs:Store) is 'mysql'; expected one of: sqlite, postgres.")]
+    [TestCase("ATLAS_EXECUTION_PROVIDER", "tpu", "ATLAS_EXECUTION_PROVIDER (Onnx:ExecutionProvider) is 'tpu'; expected one of: auto, cuda, cpu, gpu.")]
+    [TestCase("GEMINI_BASE_URL", "ftp://example.org", "GEMINI_BASE_URL (Gemini:BaseUrl) is 'ftp://example.org', which is not an absolute http(s) URL.")]
+    [TestCase("ALLOWED_ORIGINS", "ftp:/x", "ALLOWED_ORIGINS (Security:AllowedOrigins) contains 'ftp:/x', which is not an http(s) origin (scheme://host[:port], no path).")]
+    public async Task Start_BadSetting_ExitsWithOneLineNamingTheVariable(string variable, string value, string message)
+    {
+        await using var service = AtlasProcess.Start(Cpu((variable, value)));
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(StderrLines(service), Is.EqualTo(new[] { $"Atlas failed to start: {message}" }), service.Stdout);
+    }
+
+    [Test]
+    public async Task Start_SeveralBadSettings_ExitsWithOneLineNamingEach()
+    {
+        await using var service = AtlasProcess.Start(Cpu(("RATE_LIMIT_REQUESTS", "many"), ("SPECIESNET_GEOFENCE", "maybe"), ("JOBS_CHUNK_SIZE", "0")));
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        var lines = StderrLines(service);
+        Assert.That(lines, Has.Length.EqualTo(1), service.Stderr);
+        Assert.That(lines[0], Does.Contain("RATE_LIMIT_REQUESTS").And.Contain("SPECIESNET_GEOFENCE").And.Contain("JOBS_CHUNK_SIZE"));
+    }
+
+    [Test]
+    public async Task Start_BooleanSpelledYes_Starts()
+    {
+        var port = AtlasProcess.FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        await using var service = AtlasProcess.Start(Cpu(("ASPNETCORE_URLS", url), ("ENABLE_API_DOCS", "yes"), ("ATLAS_EXECUTION_PROVIDER", "CPU")));
+
+        await service.WaitUntilServingAsync(new Uri(url));
+
+        using var client = new HttpClient { BaseAddress = new Uri(url) };
+        using var response = await client.GetAsync(new Uri("/openapi.json", UriKind.Relative));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
     [TestCase(null)]
     [TestCase("Development")]
     public async Task Start_AddressInUse_ExitsNonZeroWithOneClearLine(string? environment)

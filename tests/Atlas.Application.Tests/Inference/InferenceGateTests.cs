@@ -11,7 +11,7 @@ namespace Atlas.Application.Tests.Inference;
 public sealed class InferenceGateTests
 {
     private static InferenceGate Gate(int slots, int queue) =>
-        new(Options.Create(new InferenceGateOptions { MaxConcurrent = slots, QueueLimit = queue }));
+        new(Options.Create(new InferenceGateOptions { MaxConcurrentInferences = slots, InferenceQueueLimit = queue }));
 
     [Test]
     public async Task EnterAsync_SlotsAndQueueFull_ThrowsServiceUnavailableWithRetryAfter()

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Atlas.Application.Configuration;
 
 namespace Atlas.Infrastructure.Jobs.Postgres;
 
@@ -11,6 +12,7 @@ public sealed class PostgresJobStoreOptions
     public const string DefaultSchema = "atlas";
 
     [Required]
+    [Secret]
     public string ConnectionString { get; set; } = string.Empty;
 
     /// <summary>The schema holding the job tables (created when missing).</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Atlas.Application.Configuration;
 
 namespace Atlas.Infrastructure.Jobs.RabbitMq;
 
@@ -12,6 +13,7 @@ public sealed class RabbitMqJobBrokerOptions
 
     /// <summary>AMQP URI, e.g. <c>amqp://user:password@rabbitmq:5672/vhost</c> (<c>amqps://</c> for TLS). Never logged with its password.</summary>
     [Required]
+    [Secret]
     public Uri Uri { get; set; } = new("amqp://guest:guest@localhost:5672/");
 
     /// <summary>The durable queue of <see cref="Domain.Jobs.JobTask"/>s, shared by API replicas and workers.</summary>
