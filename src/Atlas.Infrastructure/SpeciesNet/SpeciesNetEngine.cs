@@ -99,6 +99,13 @@ public sealed class SpeciesNetEngine : IDisposable
         // (≈0.8 GB for MegaDetector + EfficientNetV2-M) in the managed heap for the life of the process.
         _bundle = bundle with { Detector = [], Classifier = [] };
         _ensemble = new SpeciesNetEnsemble(bundle.Taxonomy, bundle.Geofence, geofence);
+        var requested = batching;
+        batching = batching.For(ExecutionProvider);
+        if (requested.Enabled && !batching.Enabled)
+        {
+            _logger.LogInformation(
+                "Micro-batching off on {Provider} (it pays on a GPU; set INFERENCE_BATCH_WINDOW_MS to turn it on here)", ExecutionProvider);
+        }
         if (batching.Enabled)
         {
             if (_detector.Contract.BatchDynamic)

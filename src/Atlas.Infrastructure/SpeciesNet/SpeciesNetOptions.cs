@@ -21,11 +21,12 @@ public sealed class SpeciesNetOptions
 
     /// <summary>
     /// Micro-batching: the longest a request waits, in milliseconds, for concurrent requests to share one detector
-    /// and one classifier run (default 2; 0 turns batching off). A request alone in the engine never waits.
-    /// Env: <c>INFERENCE_BATCH_WINDOW_MS</c>.
+    /// and one classifier run (0 turns batching off). A request alone in the engine never waits. Unset (the
+    /// default): 2 ms when the models run on CUDA, off on the CPU provider, where batching measured no gain
+    /// (0.72-1.07x throughput on the stand-in models, BENCHMARKS.md). Env: <c>INFERENCE_BATCH_WINDOW_MS</c>.
     /// </summary>
     [Range(0, 1000)]
-    public int BatchWindowMs { get; set; } = 2;
+    public int? BatchWindowMs { get; set; }
 
     /// <summary>Most images in one batched detector or classifier run (default 8; 1 turns batching off). Env: <c>INFERENCE_MAX_BATCH_SIZE</c>.</summary>
     [Range(1, 256)]

@@ -104,6 +104,32 @@ public sealed class SpeciesNetEngineBatchingTests
     }
 
     [Test]
+    public void UnsetWindow_OnTheCpuProvider_TurnsBatchingOff_AnExplicitOneKeepsIt()
+    {
+        using var bundle = TestBundle.FromDemo();
+        var unset = MicroBatching.From(new SpeciesNetOptions());
+        Assert.That(unset.GpuOnly, Is.True);
+        Assert.That(unset.Window, Is.EqualTo(MicroBatching.GpuDefaultWindow));
+        Assert.That(unset.For("CUDAExecutionProvider"), Is.SameAs(unset));
+        Assert.That(unset.For("CPUExecutionProvider"), Is.SameAs(MicroBatching.Off));
+
+        using (var engine = Engine(bundle, unset))
+        {
+            Assert.That(engine.ExecutionProvider, Is.EqualTo("CPUExecutionProvider"));
+            Assert.That(engine.DetectorBatched || engine.ClassifierBatched, Is.False);
+        }
+
+        var set = MicroBatching.From(new SpeciesNetOptions { BatchWindowMs = 2 });
+        Assert.That(set.GpuOnly, Is.False);
+        using (var engine = Engine(bundle, set))
+        {
+            Assert.That(engine.DetectorBatched && engine.ClassifierBatched, Is.True);
+        }
+
+        Assert.That(MicroBatching.From(new SpeciesNetOptions { BatchWindowMs = 0 }).Enabled, Is.False);
+    }
+
+    [Test]
     public void FixedBatchDetector_RunsAlone_WhileTheClassifierStillBatches()
     {
         using var bundle = TestBundle.FromDemo(files => files[DemoBundle.DetectorFile] = DemoDetectorModel.Build(dynamicBatch: false));
