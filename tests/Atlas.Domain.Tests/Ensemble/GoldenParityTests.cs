@@ -3,7 +3,6 @@ using Atlas.Domain.Ensemble;
 using Atlas.Domain.Geofencing;
 using Atlas.Domain.SpeciesNet;
 using Atlas.Domain.Taxonomy;
-using Atlas.TestSupport;
 
 namespace Atlas.Domain.Tests.Ensemble;
 
