@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Atlas.Api.Tests.Reliability;
+using Atlas.TestSupport;
 using SkiaSharp;
 
 // Usage: atlas-soak --url http://127.0.0.1:PORT/ --pid PID [--seconds 600] [--concurrency 16] [--sample 10] [--out FILE]
@@ -17,7 +18,7 @@ var sampleEvery = double.Parse(opts.GetValueOrDefault("sample", "10"), CultureIn
 var outPath = opts.GetValueOrDefault("out", "soak-result.md");
 
 var hostile = HostileCorpus.All().Where(c => !c.Name.StartsWith("slow", StringComparison.Ordinal)).ToArray();
-byte[][] valid = [HostileImages.Jpeg(1280, 960), HostileImages.Jpeg(2048, 1536), HostileImages.Picture(SKEncodedImageFormat.Png, 1024, 768), HostileImages.Picture(SKEncodedImageFormat.Webp, 1280, 960)];
+byte[][] valid = [TestImages.Jpeg(1280, 960), TestImages.Jpeg(2048, 1536), TestImages.Picture(SKEncodedImageFormat.Png, 1024, 768), TestImages.Picture(SKEncodedImageFormat.Webp, 1280, 960)];
 string[] validTypes = ["image/jpeg", "image/jpeg", "image/png", "image/webp"];
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency * 2 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(120) };
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Atlas.Api.Tests.Infrastructure;
-using Atlas.Tests.Gemini;
 using SkiaSharp;
 
 namespace Atlas.Api.Tests;

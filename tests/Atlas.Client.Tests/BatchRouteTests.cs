@@ -27,7 +27,7 @@ public sealed class BatchRouteTests
     }
 
     private static FileParameter Image(string name, SKColor colour) =>
-        new(new MemoryStream(Pictures.Solid(320, 240, colour, SKEncodedImageFormat.Jpeg)), name, "image/jpeg");
+        new(new MemoryStream(TestImages.Solid(320, 240, colour, SKEncodedImageFormat.Jpeg, 90)), name, "image/jpeg");
 
     [Test]
     public async Task PredictBatch_returns_one_result_per_image_in_order_with_failures_kept()

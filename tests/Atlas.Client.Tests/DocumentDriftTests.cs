@@ -19,7 +19,7 @@ public sealed partial class DocumentDriftTests
     private string _served = null!;
     private JsonElement _document;
 
-    private static string CheckedIn(params string[] path) => File.ReadAllText(Path.Combine([Pictures.RepoRoot, .. path])).Replace("\r\n", "\n", StringComparison.Ordinal);
+    private static string CheckedIn(params string[] path) => File.ReadAllText(Path.Combine([SharedData.RequireRepoRoot(), .. path])).Replace("\r\n", "\n", StringComparison.Ordinal);
 
     [OneTimeSetUp]
     public async Task StartAsync()

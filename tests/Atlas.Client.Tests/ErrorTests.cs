@@ -1,5 +1,4 @@
 using Atlas.Client.Tests.Infrastructure;
-using Atlas.Tests.Gemini;
 using SkiaSharp;
 
 namespace Atlas.Client.Tests;
@@ -13,7 +12,7 @@ namespace Atlas.Client.Tests;
 public sealed class ErrorTests
 {
     private static FileParameter Png(string name = "grey.png") =>
-        Pictures.File(Pictures.Solid(64, 64, new SKColor(128, 128, 128)), name, "image/png");
+        Pictures.File(TestImages.Solid(64, 64, new SKColor(128, 128, 128), SKEncodedImageFormat.Png, 90), name, "image/png");
 
     private static void AssertProblem(ProblemDetails problem, int status, string instance)
     {
@@ -62,7 +61,7 @@ public sealed class ErrorTests
         var (atlas, http) = server.CreateAtlasClient();
         using (http)
         {
-            var png = Pictures.Solid(64, 64, SKColors.Red);
+            var png = TestImages.Solid(64, 64, SKColors.Red, SKEncodedImageFormat.Png, 90);
             var broken = Pictures.File(png.Take(40).Concat(new byte[200]).ToArray(), "broken.png", "image/png");
 
             var e = Assert.ThrowsAsync<AtlasApiException<ProblemDetails>>(() => atlas.AnalyzeAsync("what?", broken));
@@ -78,7 +77,7 @@ public sealed class ErrorTests
         var (atlas, http) = server.CreateAtlasClient();
         using (http)
         {
-            var big = Pictures.File(Pictures.Solid(400, 400, SKColors.Red, SKEncodedImageFormat.Jpeg).Concat(new byte[4000]).ToArray(), "big.jpg", "image/jpeg");
+            var big = Pictures.File(TestImages.Solid(400, 400, SKColors.Red, SKEncodedImageFormat.Jpeg, 90).Concat(new byte[4000]).ToArray(), "big.jpg", "image/jpeg");
 
             var e = Assert.ThrowsAsync<AtlasApiException<ProblemDetails>>(() => atlas.UploadFileAsync(big));
 

@@ -1,6 +1,5 @@
 using Atlas.Client.Tests.Infrastructure;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Tests.Gemini;
 using SkiaSharp;
 
 namespace Atlas.Client.Tests;
@@ -80,7 +79,7 @@ public sealed class RouteTests
     [Test]
     public async Task UploadFile_classifies_one_image_with_its_location()
     {
-        var png = Pictures.Solid(640, 480, new SKColor(128, 128, 128));
+        var png = TestImages.Solid(640, 480, new SKColor(128, 128, 128), SKEncodedImageFormat.Png, 90);
 
         var result = await _atlas.UploadFileAsync(Pictures.File(png, "grey.png", "image/png"), "usa", "CA", 37.77, -122.42);
 
@@ -102,7 +101,7 @@ public sealed class RouteTests
     [Test]
     public async Task Analyze_returns_the_prediction_with_the_prompt()
     {
-        var jpeg = Pictures.Solid(320, 240, new SKColor(40, 160, 40), SKEncodedImageFormat.Jpeg);
+        var jpeg = TestImages.Solid(320, 240, new SKColor(40, 160, 40), SKEncodedImageFormat.Jpeg, 90);
 
         var result = await _atlas.AnalyzeAsync("what is this?", Pictures.File(jpeg, "green.jpg", "image/jpeg"));
 
@@ -118,9 +117,9 @@ public sealed class RouteTests
     {
         var images = new[]
         {
-            Pictures.File(Pictures.Solid(64, 64, SKColors.Red), "a.png", "image/png"),
-            Pictures.File(Pictures.Solid(64, 64, SKColors.Blue, SKEncodedImageFormat.Jpeg), "b.jpg", "image/jpeg"),
-            Pictures.File(Pictures.Solid(64, 64, SKColors.Green, SKEncodedImageFormat.Webp), "c.webp", "image/webp"),
+            Pictures.File(TestImages.Solid(64, 64, SKColors.Red, SKEncodedImageFormat.Png, 90), "a.png", "image/png"),
+            Pictures.File(TestImages.Solid(64, 64, SKColors.Blue, SKEncodedImageFormat.Jpeg, 90), "b.jpg", "image/jpeg"),
+            Pictures.File(TestImages.Solid(64, 64, SKColors.Green, SKEncodedImageFormat.Webp, 90), "c.webp", "image/webp"),
         };
 
         var result = await _atlas.GeminiAnalyzeAsync("Which animal?", images);
@@ -147,7 +146,7 @@ public sealed class RouteTests
         _gemini.Fallback = FakeGeminiServer.Success("""{"species":"deer","count":2}""");
         const string schema = """{"type":"object","properties":{"species":{"type":"string"},"count":{"type":"integer"}},"required":["species","count"]}""";
 
-        var result = await _atlas.GeminiAnalyzeAsync("Count them", [Pictures.File(Pictures.Solid(64, 64, SKColors.Brown), "d.png", "image/png")], schema);
+        var result = await _atlas.GeminiAnalyzeAsync("Count them", [Pictures.File(TestImages.Solid(64, 64, SKColors.Brown, SKEncodedImageFormat.Png, 90), "d.png", "image/png")], schema);
 
         var image = result.Images.Single();
         Assert.That(image.Status, Is.EqualTo("ok"));
@@ -161,11 +160,11 @@ public sealed class RouteTests
         // The README's C# example, with in-memory images instead of files.
         using var http = new HttpClient();
         var atlas = new AtlasClient(_server.BaseUrl.ToString(), http);
-        await using var image = new MemoryStream(Pictures.Solid(128, 128, SKColors.Orange, SKEncodedImageFormat.Jpeg));
+        await using var image = new MemoryStream(TestImages.Solid(128, 128, SKColors.Orange, SKEncodedImageFormat.Jpeg, 90));
         var result = await atlas.UploadFileAsync(new FileParameter(image, "fox.jpg", "image/jpeg"), country: "USA");
         Assert.That(result.Speciesnet.PredictionDisplayName, Is.Not.Null);
-        var gemini = await atlas.GeminiAnalyzeAsync("Which animal?", [new FileParameter(new MemoryStream(Pictures.Solid(32, 32, SKColors.Red, SKEncodedImageFormat.Jpeg)), "a.jpg", "image/jpeg"),
-                                                                       new FileParameter(new MemoryStream(Pictures.Solid(32, 32, SKColors.Blue)), "b.png", "image/png")]);
+        var gemini = await atlas.GeminiAnalyzeAsync("Which animal?", [new FileParameter(new MemoryStream(TestImages.Solid(32, 32, SKColors.Red, SKEncodedImageFormat.Jpeg, 90)), "a.jpg", "image/jpeg"),
+                                                                       new FileParameter(new MemoryStream(TestImages.Solid(32, 32, SKColors.Blue, SKEncodedImageFormat.Png, 90)), "b.png", "image/png")]);
         Assert.That(gemini.Groups.Single().Filenames, Is.EqualTo(new[] { "a.jpg", "b.png" }));
     }
 }

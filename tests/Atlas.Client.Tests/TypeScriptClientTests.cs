@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Atlas.Client.Tests.Infrastructure;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Tests.Gemini;
 using SkiaSharp;
 
 namespace Atlas.Client.Tests;
@@ -18,7 +17,7 @@ public sealed class TypeScriptClientTests
     [Test]
     public async Task Generated_TypeScript_client_calls_the_routes_and_surfaces_ProblemDetails()
     {
-        var package = Path.Combine(Pictures.RepoRoot, "clients", "typescript");
+        var package = Path.Combine(SharedData.RequireRepoRoot(), "clients", "typescript");
         var tsc = Path.Combine(package, "node_modules", "typescript", "bin", "tsc");
         var node = FindOnPath("node");
         if (node is null || !File.Exists(tsc))
@@ -35,7 +34,7 @@ public sealed class TypeScriptClientTests
 
             await using var gemini = await FakeGeminiServer.StartAsync();
             await using var server = await AtlasServer.StartAsync(gemini.Settings("test-gemini-key"));
-            var png = Convert.ToBase64String(Pictures.Solid(64, 64, new SKColor(128, 128, 128)));
+            var png = Convert.ToBase64String(TestImages.Solid(64, 64, new SKColor(128, 128, 128), SKEncodedImageFormat.Png, 90));
             var run = await RunAsync(node!, output.FullName, Path.Combine(output.FullName, "examples", "smoke.js"), server.BaseUrl.ToString().TrimEnd('/'), png);
             Assert.That(run.ExitCode, Is.Zero, run.Output + run.Errors);
 

@@ -60,9 +60,12 @@ public static class ImageFormatSniffer
         if (header.Length >= 12 && header[..4].SequenceEqual("RIFF"u8) && header[8..12].SequenceEqual("WEBP"u8)) return ImageFormat.WebP;
         if (header.StartsWith("GIF87a"u8) || header.StartsWith("GIF89a"u8)) return ImageFormat.Gif;
         if (header.StartsWith("BM"u8) && header.Length >= 14) return ImageFormat.Bmp;
-        if (header.StartsWith("II*\0"u8) || header.StartsWith("MM\0*"u8)) return ImageFormat.Tiff;
+        if (IsTiff(header)) return ImageFormat.Tiff;
         return ImageFormat.Unknown;
     }
+
+    /// <summary>True when the bytes start with a little- or big-endian TIFF header (the decoder routes these to LibTiff).</summary>
+    public static bool IsTiff(ReadOnlySpan<byte> header) => header.StartsWith("II*\0"u8) || header.StartsWith("MM\0*"u8);
 
     private static readonly HashSet<string> GenericMediaTypes = new(StringComparer.OrdinalIgnoreCase)
     {

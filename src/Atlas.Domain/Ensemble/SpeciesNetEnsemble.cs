@@ -59,15 +59,64 @@ public sealed class SpeciesNetEnsemble
         ArgumentNullException.ThrowIfNull(detections);
         var classes = classifications.Classes;
         var scores = classifications.Scores;
-        if (classes.Count == 0 || classes.Count != scores.Count)
+        CheckCounts(classes.Count, scores.Count, nameof(classifications));
+        return Combine(classes[0], scores, () => ParseAll(classes), detections, country, admin1Region);
+    }
+
+    /// <summary>
+    /// The rule chain of spec 4.1 on labels already parsed (the engine's path: its bundle's labels go in as they
+    /// were read, so no label string is built and parsed again). Same rules and results as the string overload.
+    /// </summary>
+    /// <param name="labels">The classifier top-k labels, highest first; at least one.</param>
+    /// <param name="scores">One score per label.</param>
+    /// <param name="detections">Detections sorted by confidence, highest first (only the first is used); may be empty.</param>
+    /// <param name="country">ISO 3166-1 alpha-3 country, or null/empty when unknown (then nothing is geofenced).</param>
+    /// <param name="admin1Region">First-level region (US state code), or null/empty.</param>
+    public EnsembleResult Combine(
+        IReadOnlyList<SpeciesLabel> labels,
+        IReadOnlyList<double> scores,
+        IReadOnlyList<Detection> detections,
+        string? country,
+        string? admin1Region)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(detections);
+        CheckCounts(labels.Count, scores.Count, nameof(labels));
+        var array = labels as SpeciesLabel[] ?? [.. labels];
+        return Combine(array[0].Raw, scores, () => array, detections, country, admin1Region);
+    }
+
+    private static void CheckCounts(int classes, int scores, string paramName)
+    {
+        if (classes == 0 || classes != scores)
         {
             throw new ArgumentException(
-                $"Classifications need at least one class and one score per class (got {classes.Count} classes, {scores.Count} scores).",
-                nameof(classifications));
+                $"Classifications need at least one class and one score per class (got {classes} classes, {scores} scores).",
+                paramName);
         }
+    }
 
+    private static SpeciesLabel[] ParseAll(IReadOnlyList<string> classes)
+    {
+        var labels = new SpeciesLabel[classes.Count];
+        for (var i = 0; i < labels.Length; i++) labels[i] = SpeciesLabel.Parse(classes[i]);
+        return labels;
+    }
+
+    /// <summary>
+    /// The rules themselves. R1-R3 read only the top-1 string; the labels are asked for after them, so on the
+    /// ensemble route a malformed class fails only where the reference would read it.
+    /// </summary>
+    private EnsembleResult Combine(
+        string c0,
+        IReadOnlyList<double> scores,
+        Func<SpeciesLabel[]> parsedLabels,
+        IReadOnlyList<Detection> detections,
+        string? country,
+        string? admin1Region)
+    {
         var (dc, dp) = detections.Count > 0 ? (detections[0].Label, detections[0].Conf) : (AnimalBox, 0.0);
-        var c0 = classes[0];
         var s0 = scores[0];
 
         // R1: a human box.
@@ -94,8 +143,7 @@ public sealed class SpeciesNetEnsemble
             return new(SpecialLabels.Blank, s0, PredictionSources.Classifier);
         }
 
-        var labels = new SpeciesLabel[classes.Count];
-        for (var i = 0; i < labels.Length; i++) labels[i] = SpeciesLabel.Parse(classes[i]);
+        var labels = parsedLabels();
 
         // R4: a confident animal top-1 goes through the geofence.
         if (c0 != SpecialLabels.Blank && c0 != SpecialLabels.Human && c0 != SpecialLabels.Vehicle

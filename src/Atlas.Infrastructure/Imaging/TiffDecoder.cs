@@ -1,4 +1,5 @@
 using System.Buffers;
+using Atlas.Application.Images;
 using Atlas.Domain.Errors;
 using BitMiracle.LibTiff.Classic;
 
@@ -15,7 +16,7 @@ internal static class TiffDecoder
     static TiffDecoder() => Tiff.SetErrorHandler(new SilentHandler());
 
     /// <summary>True when the bytes start with a little- or big-endian TIFF header.</summary>
-    public static bool IsTiff(ReadOnlySpan<byte> b) => b.StartsWith("II*\0"u8) || b.StartsWith("MM\0*"u8);
+    public static bool IsTiff(ReadOnlySpan<byte> b) => ImageFormatSniffer.IsTiff(b);
 
     public static RgbImage Decode(ReadOnlySpan<byte> encoded, long maxPixels)
     {

@@ -4,6 +4,7 @@ using Atlas.Domain.Abstractions;
 using Atlas.Domain.Ensemble;
 using Atlas.Domain.Errors;
 using Atlas.Domain.SpeciesNet;
+using Atlas.Domain.Taxonomy;
 using DetectionBox = Atlas.Domain.SpeciesNet.Detection;
 using Atlas.Infrastructure.Classification;
 using Atlas.Infrastructure.Detection;
@@ -43,6 +44,8 @@ public sealed class SpeciesNetEngine : IDisposable
     private readonly IInferenceMetrics _metrics;
     private readonly ILogger _logger;
     private readonly string[] _labels;
+    // The same labels as parsed from the bundle: what the ensemble gets, so it never parses a label string again.
+    private readonly SpeciesLabel[] _classLabels;
     private readonly SessionUsage _usage = new();
     private readonly MicroBatcher<DetectorItem, IReadOnlyList<DetectionBox>>? _detectBatcher;
     private readonly MicroBatcher<float[], TopK>? _classifyBatcher;
@@ -72,6 +75,7 @@ public sealed class SpeciesNetEngine : IDisposable
         _metrics = metrics;
         _logger = logger;
         _labels = bundle.Labels.Select(l => l.Raw).ToArray();
+        _classLabels = [.. bundle.Labels];
         try
         {
             _detectorSession = bundle.DetectorPath is { } detectorPath ? sessions.Create(detectorPath) : sessions.Create(bundle.Detector, bundle.DetectorName);
@@ -233,6 +237,7 @@ public sealed class SpeciesNetEngine : IDisposable
         }
 
         Classifications? classifications = null;
+        SpeciesLabel[]? classLabels = null;
         var classifierFailed = false;
         if (options.Mode != ComponentMode.DetectorOnly)
         {
@@ -240,7 +245,7 @@ public sealed class SpeciesNetEngine : IDisposable
             try
             {
                 // Classifier-only runs without boxes, so an always_crop model sees the whole image (as SpeciesNet does).
-                classifications = scaled is null
+                (classifications, classLabels) = scaled is null
                     ? Classify(image, detections, cancellationToken)
                     : ClassifyFromRegion(encoded, fullWidth, fullHeight, detections, cancellationToken);
             }
@@ -262,7 +267,7 @@ public sealed class SpeciesNetEngine : IDisposable
         if (classifierFailed) failures.Add(PredictionFailures.Classifier);
         if (detectorFailed) failures.Add(PredictionFailures.Detector);
 
-        if (options.Mode != ComponentMode.Full || classifications is null || detections is null)
+        if (options.Mode != ComponentMode.Full || classifications is null || classLabels is null || detections is null)
         {
             return new ImageAnalysis(
                 new SpeciesNetPrediction(failures, location, classifications, detections, null, null, null, _bundle.Version),
@@ -270,7 +275,7 @@ public sealed class SpeciesNetEngine : IDisposable
         }
 
         started = Stopwatch.GetTimestamp();
-        var result = _ensemble.Combine(classifications, detections, location.Country, location.Admin1Region);
+        var result = _ensemble.Combine(classLabels, classifications.Scores, detections, location.Country, location.Admin1Region);
         _metrics.RecordStage(InferenceStage.Ensemble, Stopwatch.GetElapsedTime(started));
         var prediction = new SpeciesNetPrediction(failures, location, classifications, detections, result.Prediction, result.Score, result.Source, _bundle.Version);
 
@@ -349,14 +354,14 @@ public sealed class SpeciesNetEngine : IDisposable
                     var (box, region) = boxes[first + i];
                     if (region.Width <= 0) continue;
                     var top = tops[i];
-                    var classes = new string[top.Indices.Length];
+                    var labels = new SpeciesLabel[top.Indices.Length];
                     var scores = new double[top.Indices.Length];
-                    for (var j = 0; j < classes.Length; j++)
+                    for (var j = 0; j < labels.Length; j++)
                     {
-                        classes[j] = _labels[top.Indices[j]];
+                        labels[j] = _classLabels[top.Indices[j]];
                         scores[j] = top.Scores[j];
                     }
-                    var result = _ensemble.Combine(new Classifications(classes, scores), [box], location.Country, location.Admin1Region);
+                    var result = _ensemble.Combine(labels, scores, [box], location.Country, location.Admin1Region);
                     answers.Add(new BoxPrediction(result.Prediction, result.Score, result.Source, box.Bbox));
                 }
             }
@@ -470,7 +475,7 @@ public sealed class SpeciesNetEngine : IDisposable
     /// it, which reads the same pixels as the crop of a full decode; anything the region decode cannot do (no box:
     /// the whole image) falls back to a full decode.
     /// </summary>
-    private Classifications ClassifyFromRegion(ReadOnlySpan<byte> encoded, int fullWidth, int fullHeight, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken)
+    private RankedClasses ClassifyFromRegion(ReadOnlySpan<byte> encoded, int fullWidth, int fullHeight, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken)
     {
         var region = ClassifierRegion(fullWidth, fullHeight, detections);
         int offsetX = 0, offsetY = 0;
@@ -492,10 +497,10 @@ public sealed class SpeciesNetEngine : IDisposable
         ? ClassifierPreprocessor.CropForDetection(width, height, detections is { Count: > 0 } ? detections[0].Bbox : null)
         : ClassifierPreprocessor.CropForFullImage(width, height);
 
-    private Classifications Classify(RgbImage image, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken) =>
+    private RankedClasses Classify(RgbImage image, IReadOnlyList<DetectionBox>? detections, CancellationToken cancellationToken) =>
         Classify(image, ClassifierRegion(image.Width, image.Height, detections), cancellationToken);
 
-    private Classifications Classify(RgbImage image, CropRegion region, CancellationToken cancellationToken)
+    private RankedClasses Classify(RgbImage image, CropRegion region, CancellationToken cancellationToken)
     {
         // A classifier exported with a fixed batch (e.g. 8, SpeciesNet's default) gets the crop in slot 0 and zeros.
         var batch = _classifier.Contract.FixedBatchSize ?? 1;
@@ -509,13 +514,15 @@ public sealed class SpeciesNetEngine : IDisposable
                 ? batcher.Run(0, buffer, cancellationToken)
                 : _classifier.RunTopK(buffer.AsMemory(0, length), batch, Math.Min(TopK, _labels.Length))[0];
             var classes = new string[top.Indices.Length];
+            var labels = new SpeciesLabel[top.Indices.Length];
             var scores = new double[top.Indices.Length];
             for (var i = 0; i < classes.Length; i++)
             {
                 classes[i] = _labels[top.Indices[i]];
+                labels[i] = _classLabels[top.Indices[i]];
                 scores[i] = top.Scores[i];
             }
-            return new Classifications(classes, scores);
+            return new RankedClasses(new Classifications(classes, scores), labels);
         }
         finally
         {
@@ -585,4 +592,7 @@ public sealed class SpeciesNetEngine : IDisposable
             public void Dispose() => owner.Exit();
         }
     }
+
+    /// <summary>The classifier's top-k twice: as the response reports it (label strings) and as the ensemble reads it.</summary>
+    private readonly record struct RankedClasses(Classifications Classifications, SpeciesLabel[] Labels);
 }

@@ -4,8 +4,6 @@ using System.Text.Json;
 using Atlas.Api.Tests.EndToEnd;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Infrastructure.Tests.SpeciesNet;
-using Atlas.TestSupport;
 
 namespace Atlas.Api.Tests.Batch;
 
@@ -98,7 +96,7 @@ public sealed class BatchPredictionsTests
     [Test]
     public async Task SpeciesNetFormat_SameImageAsUploadFile_SamePrediction()
     {
-        var image = TestPictures.WithRect(640, 480, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(64, 64, 128, 128));
+        var image = TestImages.WithRect(640, 480, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(64, 64, 128, 128));
         var single = await EngineHarness.PredictAsync(_client, image);
         using var form = Form([("a.png", image, "image/png")]);
         var (status, body, _) = await PostAsync(form);
@@ -119,7 +117,7 @@ public sealed class BatchPredictionsTests
     {
         // 80 images named in reverse order, with a broken one: the answer is far over the writers' flush threshold,
         // so it is sent in many pieces read back from the spool; every image must come back once, in the right order.
-        var picture = TestPictures.WithRect(320, 240, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(32, 32, 96, 96));
+        var picture = TestImages.WithRect(320, 240, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(32, 32, 96, 96));
         var names = Enumerable.Range(0, 80).Select(i => $"img_{79 - i:D3}.png").ToList();
         var files = names.Select(n => (n, n == "img_040.png" ? Encoding.UTF8.GetBytes("broken") : picture, "image/png")).ToList();
         using var form = Form(files, ("format", format));
@@ -228,7 +226,7 @@ public sealed class BatchPredictionsTests
     [Test]
     public async Task Metadata_PerImageLocationOverDefaults_EchoedWithRequestSource()
     {
-        var picture = TestPictures.Solid(256, 192, DemoColours.Grey.Rgb());
+        var picture = TestImages.OpaqueSolid(256, 192, DemoColours.Grey.Rgb());
         var metadata = """{"b.png": {"country": "ken"}, "c.png": {"latitude": 41.46, "longitude": -73.84, "country": "USA"}}""";
         using var form = Form([("a.png", picture, "image/png"), ("b.png", picture, "image/png"), ("c.png", picture, "image/png")],
             ("country", "AUT"), ("metadata", metadata));
@@ -253,7 +251,7 @@ public sealed class BatchPredictionsTests
             .Make("RECONYX").Model("HF2 PRO COVERT").BodySerialNumber("H500ABC123")
             .DateTimeOriginal("2024:05:01 06:12:09").OffsetTimeOriginal("-04:00")
             .Gps(41.46, -73.84)
-            .InsertInto(TestPictures.Solid(320, 240, DemoColours.Grey.Rgb(), SkiaSharp.SKEncodedImageFormat.Jpeg));
+            .InsertInto(TestImages.OpaqueSolid(320, 240, DemoColours.Grey.Rgb(), SkiaSharp.SKEncodedImageFormat.Jpeg));
         using var form = Form([("exif.jpg", jpeg, "image/jpeg"), ("given.jpg", jpeg, "image/jpeg")],
             ("metadata", """{"given.jpg": {"country": "KEN"}}"""));
         var (status, body, _) = await PostAsync(form);
@@ -279,7 +277,7 @@ public sealed class BatchPredictionsTests
     [Test]
     public async Task MetadataCoordinatesOnly_CountryDerived_AtSeaNone()
     {
-        var picture = TestPictures.Solid(128, 128, DemoColours.Grey.Rgb());
+        var picture = TestImages.OpaqueSolid(128, 128, DemoColours.Grey.Rgb());
         var metadata = """{"vienna.png": {"latitude": 48.2, "longitude": 16.37}, "sea.png": {"latitude": 0.0, "longitude": -30.0}}""";
         using var form = Form([("vienna.png", picture, "image/png"), ("sea.png", picture, "image/png")], ("metadata", metadata));
         var (status, body, _) = await PostAsync(form);
@@ -297,7 +295,7 @@ public sealed class BatchPredictionsTests
     [Test]
     public async Task FileNamesWithFolders_KeptAsRelativePaths_MetadataMatchesThem()
     {
-        var picture = TestPictures.Solid(128, 128, DemoColours.Grey.Rgb());
+        var picture = TestImages.OpaqueSolid(128, 128, DemoColours.Grey.Rgb());
         using var form = Form([(@"card1\IMG_0001.PNG", picture, "image/png"), ("card2/IMG_0001.PNG", picture, "image/png")],
             ("format", "megadetector"), ("metadata", """{"card2/IMG_0001.PNG": {"country": "KEN"}}"""));
         var (status, body, _) = await PostAsync(form);
@@ -318,7 +316,7 @@ public sealed class BatchPredictionsTests
     public async Task ClassifyAllBoxes_PerBoxPredictionsSortedAndCut_ImageLevelUnchanged()
     {
         // Two red squares and one orange square on grey: three animal boxes.
-        var picture = TestPictures.WithRect(512, 384, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(64, 64, 128, 128));
+        var picture = TestImages.WithRect(512, 384, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(64, 64, 128, 128));
         using var plainForm = Form([("a.png", picture, "image/png")]);
         var (_, plainBody, _) = await PostAsync(plainForm);
         using var form = Form([("a.png", picture, "image/png")], ("classify_all_boxes", "true"), ("max_classifications", "2"), ("min_box_confidence", "0.5"));
@@ -345,7 +343,7 @@ public sealed class BatchPredictionsTests
     public async Task ClassifyAllBoxes_MegaDetectorFormat_EachBoxCarriesItsOwnClass()
     {
         // Red and orange squares: boxes whose own predictions differ from each other.
-        var picture = TestPictures.WithRect(512, 384, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(64, 64, 128, 128));
+        var picture = TestImages.WithRect(512, 384, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SkiaSharp.SKRectI(64, 64, 128, 128));
         using var snForm = Form([("a.png", picture, "image/png")], ("classify_all_boxes", "true"), ("max_classifications", "10"));
         var (_, snBody, _) = await PostAsync(snForm);
         using var mdForm = Form([("a.png", picture, "image/png")], ("classify_all_boxes", "true"), ("max_classifications", "10"), ("format", "megadetector"));
@@ -376,7 +374,7 @@ public sealed class BatchPredictionsTests
     public async Task ClassifyAllBoxes_ManyBoxes_CutToMaxClassifications()
     {
         // A solid red picture: one animal box per 64x64 cell (12 here), classified in batches.
-        var picture = TestPictures.Solid(256, 192, DemoColours.Red.Rgb());
+        var picture = TestImages.OpaqueSolid(256, 192, DemoColours.Red.Rgb());
         using var form = Form([("a.png", picture, "image/png")], ("classify_all_boxes", "true"), ("max_classifications", "5"));
         var (status, body, _) = await PostAsync(form);
 
@@ -393,7 +391,7 @@ public sealed class BatchPredictionsTests
     {
         await using var factory = new AtlasApiFactory(EngineHarness.Settings(null, ("Batch:MaxImages", "2")), mockClassifier: false);
         using var client = factory.CreateHttpClient();
-        var picture = TestPictures.Solid(64, 64, DemoColours.Grey.Rgb());
+        var picture = TestImages.OpaqueSolid(64, 64, DemoColours.Grey.Rgb());
         using var form = Form([("a.png", picture, "image/png"), ("b.png", picture, "image/png"), ("c.png", picture, "image/png")]);
         using var response = await client.PostAsync(new Uri("/v1/predictions", UriKind.Relative), form);
         var body = await response.Content.ReadAsStringAsync();
@@ -433,7 +431,7 @@ public sealed class BatchPredictionsTests
     {
         await using var factory = new AtlasApiFactory(EngineHarness.Settings(null, ("Uploads:MaxFileBytes", "5000")), mockClassifier: false);
         using var client = factory.CreateHttpClient();
-        var small = TestPictures.Solid(64, 64, DemoColours.Grey.Rgb());
+        var small = TestImages.OpaqueSolid(64, 64, DemoColours.Grey.Rgb());
         var big = new byte[8000];
         big[0] = 0xFF; big[1] = 0xD8; big[2] = 0xFF;
         using var form = Form([("big.jpg", big, "image/jpeg"), ("small.png", small, "image/png")]);
@@ -456,7 +454,7 @@ public sealed class BatchPredictionsTests
     [TestCase("""{"a.png": {"altitude": 100}}""", "metadata[a.png].altitude")]
     public async Task BadMetadata_400NamingTheField(string metadata, string field)
     {
-        using var form = Form([("a.png", TestPictures.Solid(64, 64, DemoColours.Grey.Rgb()), "image/png")], ("metadata", metadata));
+        using var form = Form([("a.png", TestImages.OpaqueSolid(64, 64, DemoColours.Grey.Rgb()), "image/png")], ("metadata", metadata));
         var (status, body, type) = await PostAsync(form);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body);
@@ -472,7 +470,7 @@ public sealed class BatchPredictionsTests
     [TestCase("colour", "red")]
     public async Task BadOption_400NamingTheField(string field, string value)
     {
-        using var form = Form([("a.png", TestPictures.Solid(64, 64, DemoColours.Grey.Rgb()), "image/png")], (field, value));
+        using var form = Form([("a.png", TestImages.OpaqueSolid(64, 64, DemoColours.Grey.Rgb()), "image/png")], (field, value));
         var (status, body, _) = await PostAsync(form);
 
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body);
@@ -483,7 +481,7 @@ public sealed class BatchPredictionsTests
     [Test]
     public async Task FieldAfterFiles_400()
     {
-        var form = Form([("a.png", TestPictures.Solid(64, 64, DemoColours.Grey.Rgb()), "image/png")]);
+        var form = Form([("a.png", TestImages.OpaqueSolid(64, 64, DemoColours.Grey.Rgb()), "image/png")]);
         form.Add(new StringContent("csv"), "format");
         using (form)
         {

@@ -5,8 +5,6 @@ using System.Text.Json.Nodes;
 using Atlas.Api.Tests.EndToEnd;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Infrastructure.Tests.SpeciesNet;
-using Atlas.TestSupport;
 
 namespace Atlas.Api.Tests.Batch;
 

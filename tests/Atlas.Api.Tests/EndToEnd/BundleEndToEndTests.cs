@@ -1,7 +1,6 @@
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Domain.Errors;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Infrastructure.Tests.SpeciesNet;
 using SkiaSharp;
 
 namespace Atlas.Api.Tests.EndToEnd;
@@ -16,7 +15,7 @@ public sealed class BundleEndToEndTests
 {
     /// <summary>Grey 1280x960, one 128x128 red block in the top rows: the centre crop of full_image never sees it.</summary>
     private static byte[] RedBlockNearTop() =>
-        TestPictures.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(576, 0, 704, 128));
+        TestImages.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(576, 0, 704, 128));
 
     private static Exception StartFailure(Action<Dictionary<string, byte[]?>> edit)
     {

@@ -3,8 +3,6 @@ using System.Text.Json;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Infrastructure.Imaging;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Infrastructure.Tests.SpeciesNet;
-using Atlas.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 
@@ -41,8 +39,8 @@ public sealed class DemoBundleEndToEndTests
     /// </summary>
     private static byte[] PictureOf(DemoColour colour, SKEncodedImageFormat format = SKEncodedImageFormat.Png) =>
         colour.Detection is null
-            ? TestPictures.Solid(1280, 960, colour.Rgb(), format)
-            : TestPictures.WithRect(1280, 960, DemoColours.Grey.Rgb(), colour.Rgb(), new SKRectI(640, 448, 704, 512), format);
+            ? TestImages.OpaqueSolid(1280, 960, colour.Rgb(), format)
+            : TestImages.WithRect(1280, 960, DemoColours.Grey.Rgb(), colour.Rgb(), new SKRectI(640, 448, 704, 512), format);
 
     private static void AssertTableRow(JsonElement s, DemoColour colour, double tolerance)
     {
@@ -223,7 +221,7 @@ public sealed class DemoBundleEndToEndTests
     [Test]
     public async Task UploadFile_RedTiff_DecodedAndClassified()
     {
-        var tiff = TestPictures.Tiff(1280, 960, (_, _) => DemoColours.Red.Rgb(), compression: BitMiracle.LibTiff.Classic.Compression.LZW);
+        var tiff = TestImages.Tiff(1280, 960, (_, _) => DemoColours.Red.Rgb(), compression: BitMiracle.LibTiff.Classic.Compression.LZW);
 
         var s = await EngineHarness.PredictAsync(_client, tiff, "image/tiff", "red.tif");
 
@@ -247,7 +245,7 @@ public sealed class DemoBundleEndToEndTests
     {
         // Letterboxed up to 1280x1280 every cell is red, but each box rounds to 0 px in the 1x1 source: the
         // zero-size crop is a CLASSIFIER failure for this image (spec 3.2), reported in a 200 like SpeciesNet does.
-        var s = await EngineHarness.PredictAsync(_client, TestPictures.Solid(1, 1, DemoColours.Red.Rgb()));
+        var s = await EngineHarness.PredictAsync(_client, TestImages.OpaqueSolid(1, 1, DemoColours.Red.Rgb()));
 
         Assert.That(s.GetProperty("failures").EnumerateArray().Select(f => f.GetString()), Is.EqualTo(new[] { "CLASSIFIER" }));
         Assert.That(s.GetProperty("prediction").ValueKind, Is.EqualTo(JsonValueKind.Null));
@@ -259,7 +257,7 @@ public sealed class DemoBundleEndToEndTests
     public async Task UploadFile_OnePixelGreyImage_Returns200Blank()
     {
         // No detection: the classifier sees the whole 1x1 image, stretched to 480x480.
-        var s = await EngineHarness.PredictAsync(_client, TestPictures.Solid(1, 1, DemoColours.Grey.Rgb()));
+        var s = await EngineHarness.PredictAsync(_client, TestImages.OpaqueSolid(1, 1, DemoColours.Grey.Rgb()));
 
         EngineHarness.AssertWellFormed(s);
         Assert.That(s.GetProperty("prediction").GetString(), Is.EqualTo(DemoLabels.Blank));
@@ -268,7 +266,7 @@ public sealed class DemoBundleEndToEndTests
     [Test]
     public async Task UploadFile_Panorama10000x20_Returns200()
     {
-        var s = await EngineHarness.PredictAsync(_client, TestPictures.Solid(10_000, 20, DemoColours.Red.Rgb()));
+        var s = await EngineHarness.PredictAsync(_client, TestImages.OpaqueSolid(10_000, 20, DemoColours.Red.Rgb()));
 
         Assert.That(s.GetProperty("failures").GetArrayLength(), Is.Zero, s.ToString());
         EngineHarness.AssertWellFormed(s);

@@ -2,8 +2,6 @@ using System.Net;
 using System.Text.Json;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Infrastructure.Tests.SpeciesNet;
-using Atlas.Tests.Gemini;
 using SkiaSharp;
 
 namespace Atlas.Api.Tests.EndToEnd;
@@ -54,12 +52,12 @@ public sealed class GenericContentTypeTests
         "webp" => ("image/webp", RedSquare(SKEncodedImageFormat.Webp)),
         "gif" => ("image/gif", Convert.FromBase64String("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==")),
         "bmp" => ("image/bmp", Bmp24(64, 48)),
-        "tiff" => ("image/tiff", TestPictures.Tiff(640, 480, (x, y) => x is >= 320 and < 384 && y is >= 192 and < 256 ? DemoColours.Red.Rgb() : DemoColours.Grey.Rgb())),
+        "tiff" => ("image/tiff", TestImages.Tiff(640, 480, (x, y) => x is >= 320 and < 384 && y is >= 192 and < 256 ? DemoColours.Red.Rgb() : DemoColours.Grey.Rgb())),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
     };
 
     private static byte[] RedSquare(SKEncodedImageFormat format) =>
-        TestPictures.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(640, 448, 704, 512), format);
+        TestImages.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(640, 448, 704, 512), format);
 
     /// <summary>A grey 24-bit BMP (Skia does not encode BMP).</summary>
     private static byte[] Bmp24(int width, int height)

@@ -2,7 +2,6 @@ using System.Net;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Infrastructure.Models.Demo;
 using Atlas.Infrastructure.SpeciesNet;
-using Atlas.Infrastructure.Tests.SpeciesNet;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Atlas.Api.Tests.EndToEnd;
@@ -26,7 +25,7 @@ public sealed class ReadinessEndToEndTests
                 return host;
             }));
         using var client = factory.CreateHttpClient();
-        var picture = TestPictures.Solid(1280, 960, DemoColours.Red.Rgb());
+        var picture = TestImages.OpaqueSolid(1280, 960, DemoColours.Red.Rgb());
 
         try
         {

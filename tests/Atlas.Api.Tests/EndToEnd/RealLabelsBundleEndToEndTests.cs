@@ -1,7 +1,5 @@
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Infrastructure.Models.Demo;
-using Atlas.Infrastructure.Tests.SpeciesNet;
-using Atlas.TestSupport;
 
 namespace Atlas.Api.Tests.EndToEnd;
 
@@ -74,7 +72,7 @@ public sealed class RealLabelsBundleEndToEndTests
         _bundle?.Dispose();
     }
 
-    private static byte[] Picture(DemoColour colour) => TestPictures.Solid(1280, 960, colour.Rgb());
+    private static byte[] Picture(DemoColour colour) => TestImages.OpaqueSolid(1280, 960, colour.Rgb());
 
     [Test]
     public async Task UploadFile_RedPicture_AfricanElephantWithCommonNameAndBundleVersion()

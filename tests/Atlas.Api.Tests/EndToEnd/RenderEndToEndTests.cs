@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Atlas.Api.Tests.Infrastructure;
-using Atlas.TestSupport;
 using SkiaSharp;
 
 namespace Atlas.Api.Tests.EndToEnd;

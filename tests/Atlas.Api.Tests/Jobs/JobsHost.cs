@@ -5,7 +5,6 @@ using Atlas.Api.Tests.Infrastructure;
 using Atlas.Domain.Abstractions;
 using Atlas.Domain.SpeciesNet;
 using Atlas.Infrastructure.SpeciesNet;
-using Atlas.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Atlas.Api.Tests.Jobs;

@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using System.Text;
 using Atlas.Api.Tests.Infrastructure;
 using Atlas.Domain.SpeciesNet;
-using Atlas.Tests.Gemini;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Serilog.Core;
@@ -212,7 +211,7 @@ public sealed class FaultTests
         var (factory, logs) = Start();
         await using var _ = factory;
         using var client = factory.CreateHttpClient();
-        var body = HostileCorpus.Form([HostileCorpus.File(HostileImages.Jpeg(640, 480), "image/jpeg")]);
+        var body = HostileCorpus.Form([HostileCorpus.File(TestImages.Jpeg(640, 480), "image/jpeg")]);
 
         for (var i = 0; i < 5; i++)
         {

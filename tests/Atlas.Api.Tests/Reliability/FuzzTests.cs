@@ -6,7 +6,7 @@ using Atlas.Api.Tests.EndToEnd;
 using Atlas.Domain.Errors;
 using Atlas.Infrastructure.Imaging;
 using SkiaSharp;
-using static Atlas.Api.Tests.Reliability.HostileImages;
+using static Atlas.TestSupport.TestImages;
 
 namespace Atlas.Api.Tests.Reliability;
 

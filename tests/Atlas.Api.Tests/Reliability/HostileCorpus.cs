@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using SkiaSharp;
-using static Atlas.Api.Tests.Reliability.HostileImages;
+using static Atlas.TestSupport.TestImages;
 
 namespace Atlas.Api.Tests.Reliability;
 

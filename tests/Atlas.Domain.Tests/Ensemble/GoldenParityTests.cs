@@ -3,7 +3,6 @@ using Atlas.Domain.Ensemble;
 using Atlas.Domain.Geofencing;
 using Atlas.Domain.SpeciesNet;
 using Atlas.Domain.Taxonomy;
-using Atlas.TestSupport;
 
 namespace Atlas.Domain.Tests.Ensemble;
 
@@ -37,6 +36,30 @@ public sealed class GoldenParityTests
                     entry.GetProperty("prediction_score").GetDouble(),
                     entry.GetProperty("prediction_source").GetString()!);
                 Assert.That(result, Is.EqualTo(expected), name);
+            }
+        });
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Combine_ParsedLabels_SameAnswersAsLabelStrings(bool geofenceEnabled)
+    {
+        // The engine hands the ensemble its bundle's parsed labels; the ensemble route hands it strings.
+        var taxonomy = SpeciesTaxonomy.Load(SharedData.RequireFile("labels_v4.0.0a_by_frequency.txt"));
+        var ensemble = new SpeciesNetEnsemble(taxonomy, Geofence.Empty, geofenceEnabled);
+        using var golden = JsonDocument.Parse(File.ReadAllBytes(SharedData.RequireFile("golden", "reference_predictions_v4.0.0a.json")));
+
+        Assert.Multiple(() =>
+        {
+            foreach (var entry in golden.RootElement.GetProperty("predictions").EnumerateArray())
+            {
+                var classifications = Classifications(entry);
+                var (detections, country, admin1) = (Detections(entry), OptionalString(entry, "country"), OptionalString(entry, "admin1_region"));
+                var fromStrings = ensemble.Combine(classifications, detections, country, admin1);
+
+                var fromLabels = ensemble.Combine([.. classifications.Classes.Select(SpeciesLabel.Parse)], classifications.Scores, detections, country, admin1);
+
+                Assert.That(fromLabels, Is.EqualTo(fromStrings), entry.GetProperty("filepath").GetString());
             }
         });
     }

@@ -1,5 +1,4 @@
 using Atlas.Domain.Geolocation;
-using Atlas.TestSupport;
 
 namespace Atlas.Domain.Tests.Geolocation;
 

@@ -1,6 +1,5 @@
 using Atlas.Infrastructure.Classification;
 using Atlas.Infrastructure.Imaging;
-using Atlas.Infrastructure.Tests.Imaging;
 
 namespace Atlas.Infrastructure.Tests.Classification;
 
@@ -11,7 +10,7 @@ public sealed class ClassifierPreprocessorTests
 
     /// <summary>SpeciesNet's classifier_test.py fixture: 100 wide, red rows 0-149, green 150-849, blue 850-999.</summary>
     private static RgbImage RedGreenBlue(int red, int green, int blue) =>
-        TestImages.Create(100, red + green + blue, (_, y) =>
+        TestImages.Rgb(100, red + green + blue, (_, y) =>
             y < red ? ((byte)255, (byte)0, (byte)0) : y < red + green ? ((byte)0, (byte)255, (byte)0) : ((byte)0, (byte)0, (byte)255));
 
     private static float[] Run(RgbImage image, CropRegion region)
@@ -73,7 +72,7 @@ public sealed class ClassifierPreprocessorTests
     [Test]
     public void ToTensor_BoxBeyondImage_ZeroPadded()
     {
-        using var image = TestImages.Solid(10, 10, 255, 255, 255);
+        using var image = TestImages.RgbSolid(10, 10, 255, 255, 255);
         var region = ClassifierPreprocessor.CropForDetection(10, 10, [0.5, 0.5, 1.0, 1.0]);
 
         var tensor = Run(image, region);
@@ -88,7 +87,7 @@ public sealed class ClassifierPreprocessorTests
     [Test]
     public void ToTensor_NegativeOffset_ZeroPaddedBeforeImage()
     {
-        using var image = TestImages.Solid(10, 10, 255, 0, 0);
+        using var image = TestImages.RgbSolid(10, 10, 255, 0, 0);
 
         var tensor = Run(image, new CropRegion(-10, 0, 20, 10));
 
@@ -104,7 +103,7 @@ public sealed class ClassifierPreprocessorTests
         //   x=120: src 0.0020833 -> 0.53 -> 0;   x=130: 0.04375 -> 11.2 -> 11;  x=240: 0.5020833 -> 128.5 -> 128
         //   x=300: 0.7520833 -> 192.5 -> 192 (align_corners=true would give 160; rounding would give 193)
         //   x=359: 0.9979167 -> 255.47 -> 255;   x=0: clamped -> 0;             x=479: right edge -> 255
-        using var image = TestImages.Create(2, 1, (x, _) => (x == 0 ? (byte)0 : (byte)255, 0, 0));
+        using var image = TestImages.Rgb(2, 1, (x, _) => (x == 0 ? (byte)0 : (byte)255, 0, 0));
 
         var tensor = Run(image, new CropRegion(0, 0, 2, 1));
 
@@ -120,7 +119,7 @@ public sealed class ClassifierPreprocessorTests
     [Test]
     public void ToTensor_VerticalRamp_SameWeightsAsHorizontal()
     {
-        using var image = TestImages.Create(1, 2, (_, y) => (0, y == 0 ? (byte)0 : (byte)255, 0));
+        using var image = TestImages.Rgb(1, 2, (_, y) => (0, y == 0 ? (byte)0 : (byte)255, 0));
 
         var tensor = Run(image, new CropRegion(0, 0, 1, 2));
 
@@ -131,7 +130,7 @@ public sealed class ClassifierPreprocessorTests
     [Test]
     public void ToTensor_OutputValues_AreByteOver255()
     {
-        using var image = TestImages.Solid(480, 480, 1, 128, 254);
+        using var image = TestImages.RgbSolid(480, 480, 1, 128, 254);
 
         var tensor = Run(image, new CropRegion(0, 0, 480, 480));
 
@@ -142,7 +141,7 @@ public sealed class ClassifierPreprocessorTests
     [Test]
     public void ToTensor_BatchSlot_WritesOnlyItsSlot()
     {
-        using var image = TestImages.Solid(8, 8, 255, 255, 255);
+        using var image = TestImages.RgbSolid(8, 8, 255, 255, 255);
         var batch = new float[ClassifierPreprocessor.TensorLength * 2];
 
         ClassifierPreprocessor.ToTensor(image, new CropRegion(0, 0, 8, 8), batch.AsSpan(ClassifierPreprocessor.TensorLength));
@@ -154,7 +153,7 @@ public sealed class ClassifierPreprocessorTests
     [Test]
     public void ToTensor_SubPixelBox_EmptyCropException()
     {
-        using var image = TestImages.Solid(2048, 1536, 1, 2, 3);
+        using var image = TestImages.RgbSolid(2048, 1536, 1, 2, 3);
         var region = ClassifierPreprocessor.CropForDetection(2048, 1536, [0.5, 0.5, 0.0004, 0.1]);
 
         Assert.That(region.Width, Is.Zero);
@@ -181,7 +180,7 @@ public sealed class ClassifierPreprocessorTests
     [Test]
     public void ToTensor_DestinationTooSmall_Throws()
     {
-        using var image = TestImages.Solid(8, 8, 0, 0, 0);
+        using var image = TestImages.RgbSolid(8, 8, 0, 0, 0);
 
         Assert.Throws<ArgumentOutOfRangeException>(() =>
             ClassifierPreprocessor.ToTensor(image, new CropRegion(0, 0, 8, 8), new float[ClassifierPreprocessor.TensorLength - 1]));

@@ -1,6 +1,5 @@
 using Atlas.Infrastructure.Detection;
 using Atlas.Infrastructure.Imaging;
-using Atlas.TestSupport;
 using SpeciesNetDetection = Atlas.Domain.SpeciesNet.Detection;
 
 namespace Atlas.Infrastructure.Tests.Detection;

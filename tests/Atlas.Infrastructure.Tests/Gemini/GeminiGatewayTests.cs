@@ -6,7 +6,6 @@ using Atlas.Domain.Abstractions;
 using Atlas.Domain.Errors;
 using Atlas.Domain.Gemini;
 using Atlas.Infrastructure.Gemini;
-using Atlas.Tests.Gemini;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Atlas.Domain.Geolocation;
 using Atlas.Domain.SpeciesNet;
 using Atlas.Infrastructure.Geolocation;
-using Atlas.TestSupport;
 
 namespace Atlas.Infrastructure.Tests.Geolocation;
 

@@ -1,6 +1,5 @@
 using Atlas.Domain.Errors;
 using Atlas.Infrastructure.Imaging;
-using Atlas.TestSupport;
 using SkiaSharp;
 
 namespace Atlas.Infrastructure.Tests.Imaging;
@@ -94,7 +93,7 @@ public sealed class ImageDecoderTests
     [Test]
     public void Decode_PngWithAlpha_DropsAlphaKeepsColour()
     {
-        var png = SyntheticImages.Png(3, 1, (x, _) => x switch
+        var png = TestImages.Png(3, 1, (x, _) => x switch
         {
             0 => ((byte)200, (byte)100, (byte)50, (byte)0),
             1 => ((byte)10, (byte)20, (byte)30, (byte)128),
@@ -109,7 +108,7 @@ public sealed class ImageDecoderTests
     [Test]
     public void Decode_Bmp_ExactPixels()
     {
-        var bmp = SyntheticImages.Bmp(3, 2, (x, y) => ((byte)(x * 50), (byte)(y * 70), 9));
+        var bmp = TestImages.Bmp(3, 2, (x, y) => ((byte)(x * 50), (byte)(y * 70), 9));
 
         using var image = Decoder.Decode(bmp);
 
@@ -121,7 +120,7 @@ public sealed class ImageDecoderTests
     [Test]
     public void Decode_LosslessWebP_ExactPixels()
     {
-        var webp = SyntheticImages.Encode(5, 4, (x, y) => ((byte)(x * 40), (byte)(y * 60), 200), SKEncodedImageFormat.Webp);
+        var webp = TestImages.Encode(5, 4, (x, y) => ((byte)(x * 40), (byte)(y * 60), 200), SKEncodedImageFormat.Webp);
 
         using var image = Decoder.Decode(webp);
 
@@ -132,7 +131,7 @@ public sealed class ImageDecoderTests
     [Test]
     public void Decode_AnimatedGif_FirstFrame()
     {
-        using var image = Decoder.Decode(Convert.FromBase64String(SyntheticImages.TwoFrameGifBase64));
+        using var image = Decoder.Decode(Convert.FromBase64String(TestImages.TwoFrameGifBase64));
 
         Assert.That(image.Pixels.ToArray(), Is.EqualTo(new byte[] { 255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255 }));
     }
@@ -150,7 +149,7 @@ public sealed class ImageDecoderTests
     public void Decode_JpegWithExifOrientation_Upright(int orientation, string quadrants, bool swapsAxes)
     {
         const int w = 64, h = 32;
-        var jpeg = SyntheticImages.Encode(w, h, (x, y) => (x < w / 2, y < h / 2) switch
+        var jpeg = TestImages.Encode(w, h, (x, y) => (x < w / 2, y < h / 2) switch
         {
             (true, true) => ((byte)255, (byte)0, (byte)0),
             (false, true) => ((byte)0, (byte)255, (byte)0),
@@ -158,7 +157,7 @@ public sealed class ImageDecoderTests
             _ => ((byte)255, (byte)255, (byte)255),
         }, SKEncodedImageFormat.Jpeg);
 
-        using var image = Decoder.Decode(SyntheticImages.WithExifOrientation(jpeg, orientation));
+        using var image = Decoder.Decode(TestImages.WithExifOrientation(jpeg, orientation));
 
         Assert.That((image.Width, image.Height), Is.EqualTo(swapsAxes ? (h, w) : (w, h)));
         int qx = image.Width / 4, qy = image.Height / 4;
@@ -181,7 +180,7 @@ public sealed class ImageDecoderTests
     [Test]
     public void Decode_HeaderAnnouncesHugePng_TooLargeWithoutAllocating()
     {
-        var png = SyntheticImages.PngHeaderOnly(50_000, 50_000);
+        var png = TestImages.PngHeaderOnly(50_000, 50_000);
         var before = GC.GetAllocatedBytesForCurrentThread();
 
         var ex = Assert.Throws<ImageTooLargeException>(() => Decoder.Decode(png));
@@ -194,10 +193,10 @@ public sealed class ImageDecoderTests
     public void Decode_ConfiguredPixelLimit_IsEnforced()
     {
         var decoder = new ImageDecoder(new ImageDecoderOptions { MaxPixels = 15 });
-        var png = SyntheticImages.Png(4, 4, (_, _) => (0, 0, 0, 255));
+        var png = TestImages.Png(4, 4, (_, _) => (0, 0, 0, 255));
 
         Assert.Throws<ImageTooLargeException>(() => decoder.Decode(png));
-        using var small = decoder.Decode(SyntheticImages.Png(5, 3, (_, _) => (0, 0, 0, 255)));
+        using var small = decoder.Decode(TestImages.Png(5, 3, (_, _) => (0, 0, 0, 255)));
         Assert.That(small.Width, Is.EqualTo(5));
     }
 
@@ -238,7 +237,7 @@ public sealed class ImageDecoderTests
     [Test]
     public void Decode_JpegCutInsideHeader_DecodeException()
     {
-        var jpeg = SyntheticImages.Encode(16, 16, (_, _) => (1, 2, 3), SKEncodedImageFormat.Jpeg);
+        var jpeg = TestImages.Encode(16, 16, (_, _) => (1, 2, 3), SKEncodedImageFormat.Jpeg);
 
         var ex = Assert.Throws<ImageDecodeException>(() => Decoder.Decode(jpeg.AsSpan(0, 20)));
 

@@ -36,7 +36,7 @@ public sealed class LetterboxTests
     [Test]
     public void ToTensor_PortraitImage_23GreyColumnsEachSide()
     {
-        using var image = TestImages.Solid(500, 700, 200, 100, 50);
+        using var image = TestImages.RgbSolid(500, 700, 200, 100, 50);
         var g = LetterboxGeometry.Compute(500, 700);
         var tensor = new float[g.TensorLength];
 
@@ -59,7 +59,7 @@ public sealed class LetterboxTests
     [Test]
     public void ToTensor_WideImage_28RowsTop29Bottom()
     {
-        using var image = TestImages.Solid(2000, 1111, 30, 60, 90);
+        using var image = TestImages.RgbSolid(2000, 1111, 30, 60, 90);
         var g = LetterboxGeometry.Compute(2000, 1111);
         var tensor = new float[g.TensorLength];
 
@@ -78,7 +78,7 @@ public sealed class LetterboxTests
     [Test]
     public void ToTensor_NoResize_NchwLayoutAndScale()
     {
-        using var image = TestImages.Create(1280, 600, (x, y) => (x, y) == (5, 7) ? ((byte)10, (byte)20, (byte)255) : ((byte)0, (byte)0, (byte)0));
+        using var image = TestImages.Rgb(1280, 600, (x, y) => (x, y) == (5, 7) ? ((byte)10, (byte)20, (byte)255) : ((byte)0, (byte)0, (byte)0));
         var g = LetterboxGeometry.Compute(1280, 600);
         var tensor = new float[g.TensorLength];
 
@@ -97,7 +97,7 @@ public sealed class LetterboxTests
     [Test]
     public void ToTensor_DestinationTooSmall_Throws()
     {
-        using var image = TestImages.Solid(64, 64, 1, 1, 1);
+        using var image = TestImages.RgbSolid(64, 64, 1, 1, 1);
         var g = LetterboxGeometry.Compute(64, 64);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => Letterbox.ToTensor(image, g, new float[g.TensorLength - 1]));
@@ -106,7 +106,7 @@ public sealed class LetterboxTests
     [Test]
     public void ToTensor_GeometryForOtherImage_Throws()
     {
-        using var image = TestImages.Solid(64, 64, 1, 1, 1);
+        using var image = TestImages.RgbSolid(64, 64, 1, 1, 1);
         var g = LetterboxGeometry.Compute(65, 64);
 
         Assert.Throws<ArgumentException>(() => Letterbox.ToTensor(image, g, new float[g.TensorLength]));
@@ -152,7 +152,7 @@ public sealed class OpenCvLinearResizeTests
     [TestCase(1280, 960, 640, 480)]
     public void Resize_ConstantImage_StaysConstant(int w, int h, int dw, int dh)
     {
-        using var image = TestImages.Solid(w, h, 0, 127, 255);
+        using var image = TestImages.RgbSolid(w, h, 0, 127, 255);
         var dst = new byte[dw * dh * 3];
 
         OpenCvLinearResize.Resize(image.Pixels, w, h, dst, dw, dh);

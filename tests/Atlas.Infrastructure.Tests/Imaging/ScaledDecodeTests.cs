@@ -113,7 +113,7 @@ public sealed class ScaledDecodeTests
     [Test]
     public void Scaled_NotJpeg_NotScaled()
     {
-        var png = SyntheticImages.Encode(2600, 20, (x, y) => ((byte)x, (byte)y, 0), SKEncodedImageFormat.Png);
+        var png = TestImages.Encode(2600, 20, (x, y) => ((byte)x, (byte)y, 0), SKEncodedImageFormat.Png);
 
         using var scaled = Decoder.TryDecodeScaled(png, (_, _) => (1, 1), out _, out _);
 
@@ -125,7 +125,7 @@ public sealed class ScaledDecodeTests
     [TestCase(8)]
     public void Scaled_ExifOrientation_AppliedAsInExactDecode(int orientation)
     {
-        var jpeg = SyntheticImages.WithExifOrientation(Large.Value, orientation);
+        var jpeg = TestImages.WithExifOrientation(Large.Value, orientation);
         var exact = LetterboxExact(jpeg, out var geometry);
 
         using var scaled = Decoder.TryDecodeScaled(jpeg, LetterboxNeed, out var fullWidth, out var fullHeight);
@@ -161,7 +161,7 @@ public sealed class ScaledDecodeTests
     [TestCase(8)]
     public void Region_CropTensor_IdenticalToFullDecode(int orientation)
     {
-        var jpeg = orientation == 1 ? Large.Value : SyntheticImages.WithExifOrientation(Large.Value, orientation);
+        var jpeg = orientation == 1 ? Large.Value : TestImages.WithExifOrientation(Large.Value, orientation);
         using var full = Decoder.Decode(jpeg);
         var expected = new float[ClassifierPreprocessor.TensorLength];
         var actual = new float[ClassifierPreprocessor.TensorLength];

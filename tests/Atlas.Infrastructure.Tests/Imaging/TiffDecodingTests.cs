@@ -1,6 +1,5 @@
 using Atlas.Domain.Errors;
 using Atlas.Infrastructure.Imaging;
-using Atlas.Infrastructure.Tests.SpeciesNet;
 using BitMiracle.LibTiff.Classic;
 
 namespace Atlas.Infrastructure.Tests.Imaging;
@@ -30,7 +29,7 @@ public sealed class TiffDecodingTests
     [TestCase(Compression.LZW)]
     public void Decode_RgbTiff_ExactPixels(Compression compression)
     {
-        using var image = Decoder.Decode(TestPictures.Tiff(5, 3, Pattern, compression: compression));
+        using var image = Decoder.Decode(TestImages.Tiff(5, 3, Pattern, compression: compression));
 
         Assert.That((image.Width, image.Height), Is.EqualTo((5, 3)));
         AssertPixels(image, Pattern);
@@ -39,7 +38,7 @@ public sealed class TiffDecodingTests
     [Test]
     public void Decode_GreyscaleTiff_GreyRgb()
     {
-        using var image = Decoder.Decode(TestPictures.Tiff(4, 2, (x, y) => ((byte)(x * 50 + y), 0, 0), grey: true));
+        using var image = Decoder.Decode(TestImages.Tiff(4, 2, (x, y) => ((byte)(x * 50 + y), 0, 0), grey: true));
 
         AssertPixels(image, (x, y) => ((byte)(x * 50 + y), (byte)(x * 50 + y), (byte)(x * 50 + y)));
     }
@@ -48,7 +47,7 @@ public sealed class TiffDecodingTests
     public void Decode_BottomLeftOrientation_ComesOutUpright()
     {
         // Rows stored bottom-up (Orientation 4): file row 0 is the picture's last row.
-        using var image = Decoder.Decode(TestPictures.Tiff(5, 3, (x, y) => Pattern(x, 2 - y), orientation: Orientation.BOTLEFT));
+        using var image = Decoder.Decode(TestImages.Tiff(5, 3, (x, y) => Pattern(x, 2 - y), orientation: Orientation.BOTLEFT));
 
         AssertPixels(image, Pattern);
     }
@@ -58,7 +57,7 @@ public sealed class TiffDecodingTests
     {
         var small = new ImageDecoder(new ImageDecoderOptions { MaxPixels = 100 });
 
-        var ex = Assert.Throws<ImageTooLargeException>(() => small.Decode(TestPictures.Tiff(20, 10, Pattern)));
+        var ex = Assert.Throws<ImageTooLargeException>(() => small.Decode(TestImages.Tiff(20, 10, Pattern)));
 
         Assert.That(ex!.Message, Does.Contain("20x10"));
     }
@@ -66,7 +65,7 @@ public sealed class TiffDecodingTests
     [Test]
     public void Decode_TiffCutShort_DecodeExceptionNamingTiff()
     {
-        var tiff = TestPictures.Tiff(64, 64, Pattern);
+        var tiff = TestImages.Tiff(64, 64, Pattern);
 
         var ex = Assert.Throws<ImageDecodeException>(() => Decoder.Decode(tiff.AsSpan(0, 10)));
 

@@ -1,7 +1,5 @@
 using Atlas.Domain.SpeciesNet;
 using Atlas.Infrastructure.Metadata;
-using Atlas.Infrastructure.Tests.Imaging;
-using Atlas.TestSupport;
 using SkiaSharp;
 
 namespace Atlas.Infrastructure.Tests.Metadata;
@@ -10,7 +8,7 @@ public sealed class ExifMetadataReaderTests
 {
     private static readonly ExifMetadataReader Reader = new();
 
-    private static byte[] Jpeg() => SyntheticImages.Encode(16, 12, (x, y) => ((byte)(x * 10), (byte)(y * 10), 90), SKEncodedImageFormat.Jpeg);
+    private static byte[] Jpeg() => TestImages.Encode(16, 12, (x, y) => ((byte)(x * 10), (byte)(y * 10), 90), SKEncodedImageFormat.Jpeg);
 
     private static ImageMetadata Read(byte[] bytes) => Reader.Read(bytes);
 
@@ -157,7 +155,7 @@ public sealed class ExifMetadataReaderTests
     public void Reads_exif_from_a_png_eXIf_chunk_too()
     {
         // Skia PNGs have no EXIF; the reader is format-agnostic, so an eXIf chunk is enough.
-        var png = SyntheticImages.Png(4, 4, (_, _) => (1, 2, 3, 255));
+        var png = TestImages.Png(4, 4, (_, _) => (1, 2, 3, 255));
         var tiff = new ExifWriter().Make("PngCam").BuildTiff();
         var withExif = InsertPngChunk(png, "eXIf", tiff);
         Assert.That(Read(withExif).CameraMake, Is.EqualTo("PngCam"));

@@ -29,7 +29,7 @@ public sealed class SpeciesNetEngineBatchingTests
             ? new[] { (1280, 960), (960, 1280), (1280, 720), (1280, 960), (960, 1280), (1280, 720) }
             : Enumerable.Repeat((1280, 960), 6).ToArray();
         var fills = new[] { DemoColours.Red, DemoColours.Green, DemoColours.Orange, DemoColours.Red, DemoColours.Green, DemoColours.Orange };
-        return sizes.Select((size, i) => TestPictures.WithRect(size.Item1, size.Item2, DemoColours.Grey.Rgb(), fills[i].Rgb(),
+        return sizes.Select((size, i) => TestImages.WithRect(size.Item1, size.Item2, DemoColours.Grey.Rgb(), fills[i].Rgb(),
             new SKRectI(64 + (i * 70), 96 + (i * 40), 400 + (i * 70), 420 + (i * 40)))).ToArray();
     }
 

@@ -2,7 +2,6 @@ using Atlas.Domain.SpeciesNet;
 using Atlas.Infrastructure.Imaging;
 using Atlas.Infrastructure.Models.Demo;
 using Atlas.Infrastructure.SpeciesNet;
-using Atlas.Infrastructure.Tests.Imaging;
 using Atlas.Infrastructure.Tests.Onnx;
 using Microsoft.Extensions.Logging.Abstractions;
 using SkiaSharp;
@@ -29,8 +28,8 @@ public sealed class SpeciesNetEngineScaledDecodeTests
     [TestCase(6)]
     public void ScaledDecode_LargeJpeg_SameAnswerAsExact(int orientation)
     {
-        var jpeg = TestPictures.WithRect(2600, 1950, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(600, 500, 1400, 1200), SKEncodedImageFormat.Jpeg);
-        if (orientation != 1) jpeg = SyntheticImages.WithExifOrientation(jpeg, orientation);
+        var jpeg = TestImages.WithRect(2600, 1950, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(600, 500, 1400, 1200), SKEncodedImageFormat.Jpeg);
+        if (orientation != 1) jpeg = TestImages.WithExifOrientation(jpeg, orientation);
 
         var exact = Analyze(jpeg, scaled: false);
         var scaled = Analyze(jpeg, scaled: true);
@@ -49,7 +48,7 @@ public sealed class SpeciesNetEngineScaledDecodeTests
     [Test]
     public void ScaledDecode_SmallJpeg_BitIdenticalToExact()
     {
-        var jpeg = TestPictures.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(256, 224, 384, 352), SKEncodedImageFormat.Jpeg);
+        var jpeg = TestImages.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(256, 224, 384, 352), SKEncodedImageFormat.Jpeg);
 
         var exact = Analyze(jpeg, scaled: false);
         var scaled = Analyze(jpeg, scaled: true);

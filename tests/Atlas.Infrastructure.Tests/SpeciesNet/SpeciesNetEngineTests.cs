@@ -22,7 +22,7 @@ public sealed class SpeciesNetEngineTests
 
     /// <summary>Grey 1280x960 with a 128x128 red block whose rows are 64-aligned both in the image and after a 160-row top pad.</summary>
     private static byte[] RedBlockPicture() =>
-        TestPictures.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(256, 224, 384, 352));
+        TestImages.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(256, 224, 384, 352));
 
     private static SpeciesNetPrediction Predict(Action<Dictionary<string, byte[]?>> edit, byte[] image, bool warmUp = true)
     {
@@ -63,7 +63,7 @@ public sealed class SpeciesNetEngineTests
     public void Predict_FixedSizeDetectorWithOtherAspect_Works()
     {
         // A 4:3 per-size export given a portrait image: everything is padded into its canvas.
-        var portrait = TestPictures.Solid(480, 640, DemoColours.Red.Rgb());
+        var portrait = TestImages.OpaqueSolid(480, 640, DemoColours.Red.Rgb());
 
         var p = Predict(files => files[DemoBundle.DetectorFile] = TestModels.FixedSizeDetector(960, 1280), portrait);
 
@@ -107,7 +107,7 @@ public sealed class SpeciesNetEngineTests
     {
         // The red block sits in the top 144 rows, which full_image's height crop (960 -> 672, offset 144) drops:
         // always_crop sees red (lion), full_image sees grey (blank > 0.99 wins over the animal box).
-        var picture = TestPictures.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(576, 0, 704, 128));
+        var picture = TestImages.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(576, 0, 704, 128));
 
         var crop = Predict(_ => { }, picture);
         var full = Predict(files => files[DemoBundle.InfoFile] = TestBundle.InfoJson(type: "full_image"), picture);

@@ -15,7 +15,7 @@ namespace Atlas.Infrastructure.Tests.SpeciesNet;
 public sealed class ThirdPartyExportTests
 {
     private static byte[] RedSquareOnGrey() =>
-        TestPictures.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(256, 224, 384, 352));
+        TestImages.WithRect(1280, 960, DemoColours.Grey.Rgb(), DemoColours.Red.Rgb(), new SKRectI(256, 224, 384, 352));
 
     private static SpeciesNetPrediction Predict(TestBundle bundle)
     {

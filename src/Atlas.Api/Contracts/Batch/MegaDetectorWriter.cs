@@ -188,14 +188,14 @@ public static class MegaDetectorWriter
     /// <summary>speciesnet_to_md's name: common name, else "genus species", "genus species", family, order, class, uuid.</summary>
     public static string FriendlyName(string label)
     {
-        var t = label.Split(';');
-        if (t.Length != 7) return string.IsNullOrWhiteSpace(label) ? "unnamed category" : label;
-        if (!string.IsNullOrWhiteSpace(t[6])) return t[6];
-        if (!string.IsNullOrWhiteSpace(t[4]) && !string.IsNullOrWhiteSpace(t[5])) return $"{t[4]} {t[5]}";
-        if (!string.IsNullOrWhiteSpace(t[4])) return $"{t[4]} species";
-        if (!string.IsNullOrWhiteSpace(t[3])) return $"{t[3]} family";
-        if (!string.IsNullOrWhiteSpace(t[2])) return $"{t[2]} order";
-        if (!string.IsNullOrWhiteSpace(t[1])) return $"{t[1]} class";
-        return string.IsNullOrWhiteSpace(t[0]) ? "unnamed category" : $"{t[0]} category";
+        // Whitespace-only fields count as absent here (speciesnet_to_md strips them), unlike SpeciesLabel.DisplayName.
+        if (!SpeciesLabel.TryParse(label, out var l)) return string.IsNullOrWhiteSpace(label) ? "unnamed category" : label;
+        if (!string.IsNullOrWhiteSpace(l.CommonName)) return l.CommonName;
+        if (!string.IsNullOrWhiteSpace(l.Genus) && !string.IsNullOrWhiteSpace(l.Species)) return $"{l.Genus} {l.Species}";
+        if (!string.IsNullOrWhiteSpace(l.Genus)) return $"{l.Genus} species";
+        if (!string.IsNullOrWhiteSpace(l.Family)) return $"{l.Family} family";
+        if (!string.IsNullOrWhiteSpace(l.Order)) return $"{l.Order} order";
+        if (!string.IsNullOrWhiteSpace(l.Class)) return $"{l.Class} class";
+        return string.IsNullOrWhiteSpace(l.Uuid) ? "unnamed category" : $"{l.Uuid} category";
     }
 }

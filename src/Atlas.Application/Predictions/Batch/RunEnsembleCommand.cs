@@ -1,6 +1,7 @@
 using Atlas.Domain.Abstractions;
 using Atlas.Domain.Geolocation;
 using Atlas.Domain.SpeciesNet;
+using Atlas.Domain.Taxonomy;
 using FluentValidation;
 using Mediator;
 
@@ -56,7 +57,7 @@ public sealed class RunEnsembleValidator : AbstractValidator<RunEnsembleCommand>
                         context.AddFailure($"{at}.classifications", "classifications needs classes and scores of the same, non-zero length.");
                     for (var k = 0; k < cls.Classes.Count; k++)
                     {
-                        if (cls.Classes[k] is not { } label || label.Split(';').Length != 7)
+                        if (!SpeciesLabel.TryParse(cls.Classes[k], out _))
                             context.AddFailure($"{at}.classifications.classes[{k}]", "Each class is a 7-field SpeciesNet label string (uuid;class;order;family;genus;species;common name).");
                     }
                     for (var k = 0; k < cls.Scores.Count; k++)

@@ -1,41 +1,27 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using BitMiracle.LibTiff.Classic;
 using SkiaSharp;
 
-namespace Atlas.Api.Tests.Reliability;
+namespace Atlas.TestSupport;
 
 /// <summary>
-/// Image bytes made in code for the hostile-input corpus and the fuzzer: valid seeds of every accepted format
-/// (including the unusual variants: 16-bit and palette PNG, animated GIF and WebP, multi-page TIFF) and hand-made
-/// broken ones (bombs, bad offsets, corrupt EXIF). Nothing is downloaded.
+/// Image bytes written by hand, so a header can say anything: valid seeds of the unusual variants (16-bit and
+/// palette PNG, animated GIF and WebP) and broken ones (bombs, bad offsets, corrupt EXIF) for the decoder tests,
+/// the hostile-input corpus and the fuzzer. Nothing is downloaded.
 /// </summary>
-public static class HostileImages
+public static partial class TestImages
 {
-    /// <summary>A 320x240 grey picture with a red square (the demo detector sees an animal).</summary>
-    public static byte[] Picture(SKEncodedImageFormat format, int width = 320, int height = 240, int quality = 90)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        bitmap.Erase(new SKColor(128, 128, 128));
-        using (var canvas = new SKCanvas(bitmap))
-        using (var paint = new SKPaint { Color = new SKColor(220, 30, 30), IsAntialias = false })
-        {
-            canvas.DrawRect(new SKRect(width / 4f, height / 4f, width / 2f, height / 2f), paint);
-        }
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(format, quality);
-        return data.ToArray();
-    }
+    /// <summary>A 2x2 two-frame GIF made with PIL: frame 0 = red, green / blue, white; frame 1 = all white.</summary>
+    public const string TwoFrameGifBase64 =
+        "R0lGODlhAgACAIEAAP8AAAD/AAAA/////yH/C05FVFNDQVBFMi4wAwEAAAAh+QQACgAAACwAAAAAAgACAAAIBwABBBAwICAAIfkEAAoAAAAsAAAAAAIAAgCB////AAAAAAAAAAAACAYAAQgEEBAAOw==";
 
-    public static byte[] Jpeg(int width = 320, int height = 240) => Picture(SKEncodedImageFormat.Jpeg, width, height);
-
-    /// <summary>A 24-bit bottom-up BMP (Skia cannot encode BMP).</summary>
-    public static byte[] Bmp(int width = 96, int height = 64)
+    /// <summary>A bottom-up 24-bit BMP (Skia cannot encode BMP).</summary>
+    public static byte[] Bmp(int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel)
     {
-        var stride = (width * 3 + 3) & ~3;
-        var file = new byte[54 + stride * height];
-        "BM"u8.CopyTo(file);
+        var rowSize = ((width * 3) + 3) & ~3;
+        var file = new byte[54 + (rowSize * height)];
+        file[0] = (byte)'B'; file[1] = (byte)'M';
         BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(2), file.Length);
         BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(10), 54);
         BinaryPrimitives.WriteInt32LittleEndian(file.AsSpan(14), 40);
@@ -45,57 +31,32 @@ public static class HostileImages
         BinaryPrimitives.WriteInt16LittleEndian(file.AsSpan(28), 24);
         for (var y = 0; y < height; y++)
         {
+            var row = 54 + ((height - 1 - y) * rowSize);
             for (var x = 0; x < width; x++)
             {
-                var i = 54 + y * stride + 3 * x;
-                file[i] = 40;
-                file[i + 1] = (byte)(y * 3);
-                file[i + 2] = (byte)(x * 2);
+                var (r, g, b) = pixel(x, y);
+                file[row + (x * 3)] = b; file[row + (x * 3) + 1] = g; file[row + (x * 3) + 2] = r;
             }
         }
+
         return file;
     }
 
-    /// <summary>A PNG written by hand: any colour type and bit depth, optional palette, optional Adam7 flag.</summary>
-    public static byte[] Png(int width, int height, byte colourType, byte bitDepth, Func<int, int, byte[]> pixelBytes, byte[]? palette = null, bool interlaced = false)
-    {
-        using var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(0), width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = bitDepth;
-        ihdr[9] = colourType;
-        ihdr[12] = interlaced ? (byte)1 : (byte)0;
-        PngChunk(ms, "IHDR", ihdr);
-        if (palette is not null) PngChunk(ms, "PLTE", palette);
-        using var raw = new MemoryStream();
-        if (interlaced)
+    /// <summary>A 24-bit BMP gradient (the corpus seed): blue 40, green 3 per stored row, red 2 per column.</summary>
+    public static byte[] Bmp(int width = 96, int height = 64) =>
+        Bmp(width, height, (x, y) => ((byte)(x * 2), (byte)((height - 1 - y) * 3), 40));
+
+    /// <summary>An 8-bit RGBA PNG (colour type 6), fastest compression.</summary>
+    public static byte[] Png(int width, int height, Func<int, int, (byte R, byte G, byte B, byte A)> pixel) =>
+        PngWriter.Encode(width, height, colourType: 6, bitDepth: 8, (x, y) =>
         {
-            // Adam7: seven passes, each its own sequence of filtered rows.
-            int[] x0 = [0, 4, 0, 2, 0, 1, 0], y0 = [0, 0, 4, 0, 2, 0, 1], dx = [8, 8, 4, 4, 2, 2, 1], dy = [8, 8, 8, 4, 4, 2, 2];
-            for (var pass = 0; pass < 7; pass++)
-            {
-                for (var y = y0[pass]; y < height; y += dy[pass])
-                {
-                    if (x0[pass] >= width) continue;
-                    raw.WriteByte(0);
-                    for (var x = x0[pass]; x < width; x += dx[pass]) raw.Write(pixelBytes(x, y));
-                }
-            }
-        }
-        else
-        {
-            for (var y = 0; y < height; y++)
-            {
-                raw.WriteByte(0);
-                for (var x = 0; x < width; x++) raw.Write(pixelBytes(x, y));
-            }
-        }
-        PngChunk(ms, "IDAT", Zlib(raw.ToArray()));
-        PngChunk(ms, "IEND", []);
-        return ms.ToArray();
-    }
+            var (r, g, b, a) = pixel(x, y);
+            return [r, g, b, a];
+        }, compression: CompressionLevel.Fastest);
+
+    /// <summary>A PNG of any colour type and bit depth, optional palette, optional Adam7 flag.</summary>
+    public static byte[] Png(int width, int height, byte colourType, byte bitDepth, Func<int, int, byte[]> pixelBytes, byte[]? palette = null, bool interlaced = false) =>
+        PngWriter.Encode(width, height, colourType, bitDepth, pixelBytes, palette, interlaced);
 
     /// <summary>16 bits per channel RGB.</summary>
     public static byte[] Png16(int width = 64, int height = 48) =>
@@ -105,22 +66,17 @@ public static class HostileImages
     public static byte[] PngPalette(int width = 64, int height = 48) =>
         Png(width, height, 3, 8, (x, y) => [(byte)((x / 16 + y / 16) % 4)], palette: [220, 30, 30, 128, 128, 128, 30, 200, 30, 10, 10, 200]);
 
+    /// <summary>
+    /// A valid PNG signature and IHDR chunk that announces <paramref name="width"/> x <paramref name="height"/> RGB
+    /// pixels, then an empty zlib stream (a decompression-bomb header).
+    /// </summary>
+    public static byte[] PngHeaderOnly(int width, int height) =>
+        PngWriter.Write(width, height, colourType: 2, bitDepth: 8, [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+
     /// <summary>A PNG whose header announces <paramref name="width"/> x <paramref name="height"/> but carries almost no data.</summary>
-    public static byte[] PngBomb(int width, int height)
-    {
-        using var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(0), width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = 2;
-        PngChunk(ms, "IHDR", ihdr);
+    public static byte[] PngBomb(int width, int height) =>
         // A real zlib stream of zeros: small on the wire, huge once inflated.
-        PngChunk(ms, "IDAT", Zlib(new byte[1 << 20]));
-        PngChunk(ms, "IEND", []);
-        return ms.ToArray();
-    }
+        PngWriter.Write(width, height, colourType: 2, bitDepth: 8, PngWriter.Zlib(new byte[1 << 20]));
 
     /// <summary>Rewrites a JPEG's SOF0/SOF2 height and width (a JPEG "bomb" when they are huge, broken when 0).</summary>
     public static byte[] JpegWithDimensions(byte[] jpeg, int width, int height)
@@ -139,19 +95,11 @@ public static class HostileImages
     }
 
     /// <summary>Inserts an APP1 EXIF segment (the given TIFF structure) after the JPEG SOI marker.</summary>
-    public static byte[] JpegWithExif(byte[] jpeg, byte[] tiffStructure)
-    {
-        byte[] exifHeader = [(byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0];
-        var length = 2 + exifHeader.Length + tiffStructure.Length;
-        if (length > 0xFFFF) throw new ArgumentException("An APP1 segment holds at most 65,533 bytes.", nameof(tiffStructure));
-        using var ms = new MemoryStream();
-        ms.Write(jpeg, 0, 2);
-        ms.Write([0xFF, 0xE1, (byte)(length >> 8), (byte)length]);
-        ms.Write(exifHeader);
-        ms.Write(tiffStructure);
-        ms.Write(jpeg, 2, jpeg.Length - 2);
-        return ms.ToArray();
-    }
+    public static byte[] JpegWithExif(byte[] jpeg, byte[] tiffStructure) => ExifWriter.InsertApp1(jpeg, [.. "Exif\0\0"u8, .. tiffStructure]);
+
+    /// <summary>Inserts an EXIF APP1 segment holding only the Orientation tag right after the JPEG SOI marker.</summary>
+    public static byte[] WithExifOrientation(byte[] jpeg, int orientation) =>
+        JpegWithExif(jpeg, ExifIfd(8, 1, [(0x0112, 3, 1, (uint)orientation)]));
 
     /// <summary>Big-endian EXIF TIFF structure: IFD0 at <paramref name="ifdOffset"/> with the given entry count and entries, then the next-IFD offset.</summary>
     public static byte[] ExifIfd(uint ifdOffset, ushort declaredEntries, IEnumerable<(ushort Tag, ushort Type, uint Count, uint Value)> entries, uint nextIfd = 0, int padTo = 0)
@@ -181,7 +129,7 @@ public static class HostileImages
 
     /// <summary>A JPEG whose EXIF block says only Orientation = <paramref name="orientation"/>.</summary>
     public static byte[] JpegWithOrientation(int orientation) =>
-        JpegWithExif(Jpeg(96, 64), ExifIfd(8, 1, [(0x0112, 3, 1, (uint)orientation)]));
+        WithExifOrientation(Jpeg(96, 64), orientation);
 
     /// <summary>A GIF89a, uncompressed-LZW frames of a 4-colour palette; several frames make it animated (NETSCAPE loop).</summary>
     public static byte[] Gif(int width, int height, int frames)
@@ -254,44 +202,6 @@ public static class HostileImages
         body.Position = 0;
         body.CopyTo(file);
         return file.ToArray();
-    }
-
-    /// <summary>A TIFF of <paramref name="pages"/> RGB pages (LibTiff.NET).</summary>
-    public static byte[] Tiff(int width, int height, int pages = 1)
-    {
-        using var stream = new MemoryStream();
-        using (var tiff = BitMiracle.LibTiff.Classic.Tiff.ClientOpen("corpus.tif", "w", stream, new TiffStream()))
-        {
-            for (var page = 0; page < pages; page++)
-            {
-                tiff.SetField(TiffTag.IMAGEWIDTH, width);
-                tiff.SetField(TiffTag.IMAGELENGTH, height);
-                tiff.SetField(TiffTag.SAMPLESPERPIXEL, 3);
-                tiff.SetField(TiffTag.BITSPERSAMPLE, 8);
-                tiff.SetField(TiffTag.PHOTOMETRIC, Photometric.RGB);
-                tiff.SetField(TiffTag.PLANARCONFIG, PlanarConfig.CONTIG);
-                tiff.SetField(TiffTag.COMPRESSION, Compression.LZW);
-                tiff.SetField(TiffTag.ROWSPERSTRIP, 16);
-                if (pages > 1)
-                {
-                    tiff.SetField(TiffTag.SUBFILETYPE, FileType.PAGE);
-                    tiff.SetField(TiffTag.PAGENUMBER, page, pages);
-                }
-                var row = new byte[width * 3];
-                for (var y = 0; y < height; y++)
-                {
-                    for (var x = 0; x < width; x++)
-                    {
-                        row[3 * x] = (byte)(x * 3 + page);
-                        row[3 * x + 1] = (byte)(y * 3);
-                        row[3 * x + 2] = 90;
-                    }
-                    tiff.WriteScanline(row, y);
-                }
-                tiff.WriteDirectory();
-            }
-        }
-        return stream.ToArray();
     }
 
     /// <summary>
@@ -403,35 +313,5 @@ public static class HostileImages
         target[offset] = (byte)value;
         target[offset + 1] = (byte)(value >> 8);
         target[offset + 2] = (byte)(value >> 16);
-    }
-
-    private static byte[] Zlib(byte[] data)
-    {
-        using var ms = new MemoryStream();
-        using (var z = new ZLibStream(ms, CompressionLevel.SmallestSize, leaveOpen: true)) z.Write(data);
-        return ms.ToArray();
-    }
-
-    private static void PngChunk(Stream s, string type, byte[] data)
-    {
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
-        s.Write(len);
-        var typeBytes = Encoding.ASCII.GetBytes(type);
-        s.Write(typeBytes);
-        s.Write(data);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc32([.. typeBytes, .. data]));
-        s.Write(len);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var x in bytes)
-        {
-            crc ^= x;
-            for (var k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
-        return ~crc;
     }
 }

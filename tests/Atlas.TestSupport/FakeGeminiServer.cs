@@ -9,12 +9,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Atlas.Tests.Gemini;
+namespace Atlas.TestSupport;
 
 /// <summary>
 /// A stand-in for Gemini's REST API: a real HTTP server (Kestrel) on 127.0.0.1 with a random port that records
 /// every request and answers from a script (or a responder), so the gateway's requests, retries, timeouts and
-/// error handling are exercised over real sockets. Shared by the Infrastructure and Api tests.
+/// error handling are exercised over real sockets. Shared by the Infrastructure, Api and Client tests.
 /// </summary>
 public sealed class FakeGeminiServer : IAsyncDisposable
 {

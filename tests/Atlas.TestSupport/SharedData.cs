@@ -13,6 +13,10 @@ public static class SharedData
     /// <summary>The folder that holds Atlas.sln, or null when it cannot be found.</summary>
     public static string? RepoRoot => RepoRootLazy.Value;
 
+    /// <summary>The folder that holds Atlas.sln; throws when the tests do not run below it.</summary>
+    public static string RequireRepoRoot() =>
+        RepoRoot ?? throw new InvalidOperationException("Atlas.sln not found above " + AppContext.BaseDirectory);
+
     /// <summary><c>../shared/speciesnet</c> next to the repository root, or null when absent.</summary>
     public static string? SpeciesNetDir
     {

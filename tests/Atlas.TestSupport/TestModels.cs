@@ -1,86 +1,17 @@
-using System.Text;
-using Google.Protobuf;
-using SkiaSharp;
 using Atlas.Infrastructure.Models.Demo;
 using Atlas.Infrastructure.Onnx;
+using Google.Protobuf;
 using Onnx;
 using static Atlas.Infrastructure.Onnx.OnnxGraphBuilder;
 
-namespace Atlas.Infrastructure.Tests.SpeciesNet;
-
-/// <summary>
-/// A SpeciesNet bundle folder written by a test into a temporary directory: the demo bundle's files, with any file
-/// replaced, removed or added. Deleted on dispose. Shared with Atlas.Api.Tests (linked source file).
-/// </summary>
-internal sealed class TestBundle : IDisposable
-{
-    private TestBundle(string directory) => Directory = directory;
-
-    /// <summary>The bundle folder (what <c>SpeciesNet:ModelDir</c> points at).</summary>
-    public string Directory { get; }
-
-    /// <summary>Writes the demo bundle, after <paramref name="edit"/> has changed its file map (null value = no file).</summary>
-    public static TestBundle FromDemo(Action<Dictionary<string, byte[]?>>? edit = null)
-    {
-        var files = DemoBundle.CreateFiles().ToDictionary(f => f.Key, f => (byte[]?)f.Value, StringComparer.Ordinal);
-        edit?.Invoke(files);
-        return Write(files);
-    }
-
-    /// <summary>Writes exactly <paramref name="files"/> (null values are skipped).</summary>
-    public static TestBundle Write(IReadOnlyDictionary<string, byte[]?> files)
-    {
-        var directory = Path.Combine(Path.GetTempPath(), "atlas-bundle-" + Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(directory);
-        foreach (var (name, bytes) in files)
-        {
-            if (bytes is not null) File.WriteAllBytes(Path.Combine(directory, name), bytes);
-        }
-
-        return new TestBundle(directory);
-    }
-
-    /// <summary>info.json with the demo file names unless overridden.</summary>
-    public static byte[] InfoJson(
-        string version = "test-bundle",
-        string type = "always_crop",
-        string classifier = DemoBundle.ClassifierFile,
-        string labels = DemoBundle.LabelsFile,
-        string detector = DemoBundle.DetectorFile,
-        string taxonomy = DemoBundle.TaxonomyFile,
-        string geofence = DemoBundle.GeofenceFile) =>
-        Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["version"] = version,
-            ["type"] = type,
-            ["classifier"] = classifier,
-            ["classifier_labels"] = labels,
-            ["detector"] = detector,
-            ["taxonomy"] = taxonomy,
-            ["geofence"] = geofence,
-        }));
-
-    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A session may still hold a file on some platforms; the temp folder is cleaned by the OS.
-        }
-    }
-}
+namespace Atlas.TestSupport;
 
 /// <summary>
 /// Variants of the demo models that an unseen, real-world export might look like (fixed sizes, other tensor names,
 /// a different row count), and deliberately broken ones. Built by editing the demo ONNX graphs, so the
 /// behaviour (answers by colour) stays the one documented in docs/design/onnx-and-demo-bundle.md.
 /// </summary>
-internal static class TestModels
+public static class TestModels
 {
     /// <summary>Renames a tensor everywhere in the graph (inputs, outputs, node wiring).</summary>
     public static byte[] Rename(byte[] model, string from, string to)
@@ -231,81 +162,4 @@ internal static class TestModels
             });
         }
     }
-}
-
-/// <summary>Encoded synthetic pictures for the demo models: a background with one coloured rectangle.</summary>
-internal static class TestPictures
-{
-    /// <summary>A <paramref name="width"/> x <paramref name="height"/> image of one colour.</summary>
-    public static byte[] Solid(int width, int height, (byte R, byte G, byte B) colour, SKEncodedImageFormat format = SKEncodedImageFormat.Png) =>
-        WithRect(width, height, colour, colour, new SKRectI(0, 0, 0, 0), format);
-
-    /// <summary>A background colour with <paramref name="rect"/> painted in <paramref name="fill"/>.</summary>
-    public static byte[] WithRect(int width, int height, (byte R, byte G, byte B) background, (byte R, byte G, byte B) fill, SKRectI rect,
-        SKEncodedImageFormat format = SKEncodedImageFormat.Png, int quality = 95)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        bitmap.Erase(new SKColor(background.R, background.G, background.B));
-        if (!rect.IsEmpty)
-        {
-            using var canvas = new SKCanvas(bitmap);
-            using var paint = new SKPaint { Color = new SKColor(fill.R, fill.G, fill.B), IsAntialias = false };
-            canvas.DrawRect(rect, paint);
-        }
-
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(format, quality);
-        return data.ToArray();
-    }
-
-    /// <summary>
-    /// Encodes a TIFF with LibTiff.NET: RGB (3 samples) or greyscale (1 sample, the pixel's red), 8 bits,
-    /// uncompressed or LZW, with the given Orientation tag (rows are written in file order as given).
-    /// </summary>
-    public static byte[] Tiff(int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel, bool grey = false,
-        BitMiracle.LibTiff.Classic.Orientation orientation = BitMiracle.LibTiff.Classic.Orientation.TOPLEFT,
-        BitMiracle.LibTiff.Classic.Compression compression = BitMiracle.LibTiff.Classic.Compression.NONE)
-    {
-        using var stream = new MemoryStream();
-        using (var tiff = BitMiracle.LibTiff.Classic.Tiff.ClientOpen("test.tif", "w", stream, new BitMiracle.LibTiff.Classic.TiffStream()))
-        {
-            var samples = grey ? 1 : 3;
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.IMAGEWIDTH, width);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.IMAGELENGTH, height);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.SAMPLESPERPIXEL, samples);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.BITSPERSAMPLE, 8);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PHOTOMETRIC, grey ? BitMiracle.LibTiff.Classic.Photometric.MINISBLACK : BitMiracle.LibTiff.Classic.Photometric.RGB);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.PLANARCONFIG, BitMiracle.LibTiff.Classic.PlanarConfig.CONTIG);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.COMPRESSION, compression);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.ORIENTATION, orientation);
-            tiff.SetField(BitMiracle.LibTiff.Classic.TiffTag.ROWSPERSTRIP, Math.Max(1, Math.Min(height, 64)));
-            var row = new byte[width * samples];
-            for (var y = 0; y < height; y++)
-            {
-                for (var x = 0; x < width; x++)
-                {
-                    var (r, g, b) = pixel(x, y);
-                    if (grey)
-                    {
-                        row[x] = r;
-                    }
-                    else
-                    {
-                        row[3 * x] = r;
-                        row[3 * x + 1] = g;
-                        row[3 * x + 2] = b;
-                    }
-                }
-
-                if (!tiff.WriteScanline(row, y)) throw new InvalidOperationException($"LibTiff could not write row {y}.");
-            }
-
-            tiff.WriteDirectory();
-        }
-
-        return stream.ToArray();
-    }
-
-    /// <summary>The RGB of a demo colour.</summary>
-    public static (byte R, byte G, byte B) Rgb(this DemoColour colour) => (colour.R, colour.G, colour.B);
 }
