@@ -1,3 +1,4 @@
+using Atlas.Domain.Images;
 namespace Atlas.Application.Images;
 
 /// <summary>

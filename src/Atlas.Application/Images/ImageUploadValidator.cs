@@ -1,3 +1,4 @@
+using Atlas.Domain.Images;
 using Atlas.Application.Common;
 using FluentValidation;
 using FluentValidation.Results;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Atlas.Domain.Errors;
+using Atlas.Domain.Images;
 using SkiaSharp;
 
 namespace Atlas.Infrastructure.Imaging;
@@ -344,14 +345,18 @@ public sealed class ImageDecoder
         };
     }
 
-    /// <summary>Names the format from its magic bytes, for error messages only.</summary>
+    /// <summary>
+    /// Names the format from its magic bytes, for error messages only: the formats Atlas reads by the one sniffer
+    /// (<see cref="ImageFormatSniffer"/>), then looser prefixes (a damaged header still says what it was meant to be)
+    /// and two formats Atlas does not read, so the message can say so.
+    /// </summary>
     private static string? SniffFormat(ReadOnlySpan<byte> b)
     {
-        if (b.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) return "JPEG";
+        var known = ImageFormatSniffer.Detect(b);
+        if (known != ImageFormat.Unknown) return known is ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Gif or ImageFormat.Bmp or ImageFormat.Tiff ? known.ToString().ToUpperInvariant() : known.ToString();
         if (b.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G'])) return "PNG";
         if (b.StartsWith("GIF8"u8)) return "GIF";
         if (b.StartsWith("BM"u8)) return "BMP";
-        if (b.Length >= 12 && b.StartsWith("RIFF"u8) && b.Slice(8, 4).SequenceEqual("WEBP"u8)) return "WebP";
         if (b.Length >= 12 && b.Slice(4, 4).SequenceEqual("ftyp"u8)) return "HEIF/AVIF";
         if (b.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x00, 0x0C, (byte)'j', (byte)'P'])) return "JPEG 2000";
         return null;

@@ -1,5 +1,5 @@
+using Atlas.Domain.Images;
 using System.Buffers;
-using Atlas.Application.Images;
 using Atlas.Domain.Errors;
 using BitMiracle.LibTiff.Classic;
 

@@ -1,3 +1,4 @@
+using Atlas.Domain.Images;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;

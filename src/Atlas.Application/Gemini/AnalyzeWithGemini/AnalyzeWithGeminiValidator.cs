@@ -1,3 +1,4 @@
+using Atlas.Domain.Images;
 using System.Text;
 using Atlas.Application.Common;
 using Atlas.Application.Images;

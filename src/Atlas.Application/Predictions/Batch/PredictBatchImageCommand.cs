@@ -1,3 +1,4 @@
+using Atlas.Domain.Images;
 using Atlas.Application.Images;
 using Atlas.Application.Inference;
 using Atlas.Domain.Abstractions;

@@ -1,4 +1,4 @@
-namespace Atlas.Application.Images;
+namespace Atlas.Domain.Images;
 
 /// <summary>Image container formats Atlas accepts, recognised by their magic bytes.</summary>
 public enum ImageFormat

@@ -1,6 +1,6 @@
-using Atlas.Application.Images;
+using Atlas.Domain.Images;
 
-namespace Atlas.Application.Tests.Images;
+namespace Atlas.Domain.Tests;
 
 [TestFixture]
 public sealed class ImageFormatSnifferTests
