@@ -45,6 +45,12 @@ catch (Exception ex) when (ex is not HostAbortedException && !builder.Environmen
     Console.Error.WriteLine($"Atlas failed to start: {inUse}");
     return 1;
 }
+catch (InvalidSettingsException ex) when (!builder.Environment.IsEnvironment("Testing"))
+{
+    // So is a mistyped setting: the line names the variable; a stack trace would add nothing (Development too).
+    Console.Error.WriteLine($"Atlas failed to start: {StartErrors.Describe(ex, builder.Configuration)}");
+    return 1;
+}
 catch (Exception ex) when (ex is not HostAbortedException && !builder.Environment.IsDevelopment() && !builder.Environment.IsEnvironment("Testing"))
 {
     // In production a configuration or model-bundle error prints one line naming what to fix and exits with 1,

@@ -74,6 +74,19 @@ public sealed class ProcessStartTests
     }
 
     [Test]
+    public async Task Start_BadSetting_InDevelopment_StillOneLineWithoutStackTrace()
+    {
+        // `dotnet run` starts in Development (launch profile): a mistyped setting is a user's mistake there too.
+        await using var service = AtlasProcess.Start(Cpu(("MAX_UPLOAD_BYTES", "5MB"), ("ASPNETCORE_ENVIRONMENT", "Development")));
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(StderrLines(service), Is.EqualTo(new[] { "Atlas failed to start: MAX_UPLOAD_BYTES (Uploads:MaxFileBytes) is '5MB', which is not a whole number between 1 and 536870912." }), service.Stdout);
+        Assert.That(service.Stdout + service.Stderr, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"), "no stack trace");
+    }
+
+    [Test]
     public async Task Start_SeveralBadSettings_ExitsWithOneLineNamingEach()
     {
         await using var service = AtlasProcess.Start(Cpu(("RATE_LIMIT_REQUESTS", "many"), ("SPECIESNET_GEOFENCE", "maybe"), ("JOBS_CHUNK_SIZE", "0")));
