@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.RateLimiting;
 using Atlas.Domain.Errors;
 using Microsoft.Extensions.Options;
 
@@ -43,17 +44,16 @@ public sealed class InferenceGateOptions
 }
 
 /// <summary>
-/// <see cref="IInferenceGate"/> over a <see cref="SemaphoreSlim"/> (whose async waiters are served first in, first
-/// out, and ahead of new arrivals). The Retry-After hint is the time the queue needs to drain at the recent
-/// average inference time, between 1 and 60 seconds.
+/// <see cref="IInferenceGate"/> on System.Threading.RateLimiting's <see cref="ConcurrencyLimiter"/>:
+/// <c>MaxConcurrentInferences</c> permits and a first-come queue of <c>InferenceQueueLimit</c>; a refused lease becomes
+/// the 503, whose Retry-After hint is the time the queue needs to drain at the recent average inference time,
+/// between 1 and 60 seconds.
 /// </summary>
 public sealed class InferenceGate : IInferenceGate, IDisposable
 {
-    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrencyLimiter _limiter;
     private readonly int _maxConcurrent;
     private readonly int _queueLimit;
-    private int _queued;
-    private int _inFlight;
     private double _averageSeconds = 1.0;
 
     public InferenceGate(IOptions<InferenceGateOptions> options)
@@ -61,38 +61,32 @@ public sealed class InferenceGate : IInferenceGate, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _maxConcurrent = Math.Max(1, options.Value.MaxConcurrentInferences);
         _queueLimit = Math.Max(0, options.Value.InferenceQueueLimit);
-        _slots = new SemaphoreSlim(_maxConcurrent, _maxConcurrent);
+        _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = _maxConcurrent,
+            QueueLimit = _queueLimit,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
     }
 
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => _maxConcurrent - (int)(_limiter.GetStatistics()?.CurrentAvailablePermits ?? _maxConcurrent);
 
-    public int Queued => Volatile.Read(ref _queued);
+    public int Queued => (int)(_limiter.GetStatistics()?.CurrentQueuedCount ?? 0);
 
     public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
-        if (!_slots.Wait(0, CancellationToken.None))
+        var lease = await _limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        if (!lease.IsAcquired)
         {
-            if (Interlocked.Increment(ref _queued) > _queueLimit)
-            {
-                Interlocked.Decrement(ref _queued);
-                throw new ServiceUnavailableException(
-                    $"All {_maxConcurrent} inference slots are busy and {_queueLimit} requests are already waiting. Retry later.",
-                    RetryAfter());
-            }
-            try
-            {
-                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _queued);
-            }
+            lease.Dispose();
+            throw new ServiceUnavailableException(
+                $"All {_maxConcurrent} inference slots are busy and {_queueLimit} requests are already waiting. Retry later.",
+                RetryAfter());
         }
-        Interlocked.Increment(ref _inFlight);
-        return new Slot(this, Stopwatch.GetTimestamp());
+        return new Slot(this, lease, Stopwatch.GetTimestamp());
     }
 
-    public void Dispose() => _slots.Dispose();
+    public void Dispose() => _limiter.Dispose();
 
     private TimeSpan RetryAfter()
     {
@@ -100,22 +94,22 @@ public sealed class InferenceGate : IInferenceGate, IDisposable
         return TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(drain), 1, 60));
     }
 
-    private void Release(long started)
+    private void Record(long started)
     {
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         // Exponential moving average; a lost update under contention only makes the hint slightly stale.
         Volatile.Write(ref _averageSeconds, (0.8 * Volatile.Read(ref _averageSeconds)) + (0.2 * seconds));
-        Interlocked.Decrement(ref _inFlight);
-        _slots.Release();
     }
 
-    private sealed class Slot(InferenceGate gate, long started) : IDisposable
+    private sealed class Slot(InferenceGate gate, RateLimitLease lease, long started) : IDisposable
     {
         private int _released;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release(started);
+            if (Interlocked.Exchange(ref _released, 1) != 0) return;
+            gate.Record(started);
+            lease.Dispose();
         }
     }
 }
