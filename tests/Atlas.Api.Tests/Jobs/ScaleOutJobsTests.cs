@@ -5,7 +5,6 @@ using System.Text.Json;
 using Atlas.Api.Tests.Batch;
 using Atlas.Api.Tests.Infrastructure;
 using Npgsql;
-using RabbitMQ.Client;
 
 namespace Atlas.Api.Tests.Jobs;
 
@@ -38,14 +37,8 @@ public sealed class ScaleOutJobsTests
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _postgres = Environment.GetEnvironmentVariable("ATLAS_TEST_POSTGRES") ?? string.Empty;
-        var rabbit = Environment.GetEnvironmentVariable("ATLAS_TEST_RABBITMQ");
-        if (_postgres.Length == 0 || string.IsNullOrEmpty(rabbit))
-        {
-            Assert.Ignore("ATLAS_TEST_POSTGRES / ATLAS_TEST_RABBITMQ are not set: the scale-out HTTP tests need a real RabbitMQ and PostgreSQL; " +
-                "start them with tools/ci/start-job-backends.sh and export the ATLAS_TEST_* lines it prints (.ci/run does both).");
-        }
-        _rabbit = new Uri(rabbit);
+        _postgres = JobBackends.PostgresOrIgnore();
+        _rabbit = JobBackends.RabbitMqOrIgnore();
         JobsHost.SharedImages(); // ignored, with a message, when ../shared is absent
         _schema = $"atlas_http_{Guid.NewGuid():N}";
         _queue = $"atlas-http-{Guid.NewGuid():N}";
@@ -67,16 +60,8 @@ public sealed class ScaleOutJobsTests
         if (_api is not null) await _api.DisposeAsync();
         if (_schema.Length > 0)
         {
-            await using (var connection = new NpgsqlConnection(_postgres))
-            {
-                await connection.OpenAsync();
-                await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
-                await drop.ExecuteNonQueryAsync();
-            }
-            var factory = new ConnectionFactory { Uri = _rabbit };
-            await using var amqp = await factory.CreateConnectionAsync();
-            await using var channel = await amqp.CreateChannelAsync();
-            await channel.QueueDeleteAsync(_queue, ifUnused: false, ifEmpty: false);
+            await JobBackends.DropSchemasAsync(_postgres, _schema);
+            await JobBackends.DeleteQueueAsync(_rabbit, _queue);
         }
         TryDelete(_dataDir);
     }
@@ -292,12 +277,7 @@ public sealed class ScaleOutJobsTests
         finally
         {
             await api.DisposeAsync();
-            await using (var connection = new NpgsqlConnection(_postgres))
-            {
-                await connection.OpenAsync();
-                await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
-                await drop.ExecuteNonQueryAsync();
-            }
+            await JobBackends.DropSchemasAsync(_postgres, schema);
             TryDelete(dataDir);
         }
     }

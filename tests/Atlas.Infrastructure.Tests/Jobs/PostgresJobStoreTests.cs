@@ -3,7 +3,6 @@ using Atlas.Domain.Jobs;
 using Atlas.Infrastructure.Jobs.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Atlas.Infrastructure.Tests.Jobs;
 
@@ -24,17 +23,7 @@ public sealed class PostgresJobStoreTests : JobStoreContract
     [OneTimeTearDown]
     public async Task DropSchemas()
     {
-        if (_schemas.IsEmpty)
-        {
-            return;
-        }
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        foreach (var schema in _schemas)
-        {
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
+        if (!_schemas.IsEmpty) await JobBackends.DropSchemasAsync(_connectionString, _schemas);
     }
 
     protected override async Task<IJobStore> CreateStoreAsync()

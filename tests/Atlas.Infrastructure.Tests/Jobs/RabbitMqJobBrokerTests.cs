@@ -38,10 +38,7 @@ public sealed class RabbitMqJobBrokerTests
             await _owned[i].DisposeAsync();
         }
         _owned.Clear();
-        var factory = new ConnectionFactory { Uri = _uri };
-        await using var connection = await factory.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeleteAsync(_queue, ifUnused: false, ifEmpty: false);
+        await JobBackends.DeleteQueueAsync(_uri, _queue);
     }
 
     private RabbitMqJobBroker NewBroker()
@@ -298,12 +295,7 @@ public sealed class RabbitMqJobBrokerTests
         await first!.AckAsync(CancellationToken.None);
 
         // The broker cancels the consumer (basic.cancel) while the connection stays up: recovery does not help.
-        var factory = new ConnectionFactory { Uri = _uri };
-        await using (var connection = await factory.CreateConnectionAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            await channel.QueueDeleteAsync(_queue, ifUnused: false, ifEmpty: false);
-        }
+        await JobBackends.DeleteQueueAsync(_uri, _queue);
         await broker.EnqueueAsync(Task(8), CancellationToken.None);
         var afterDelete = await consumer.NextAsync(TimeSpan.FromSeconds(20));
         await afterDelete!.AckAsync(CancellationToken.None);

@@ -3,8 +3,6 @@ using Atlas.Infrastructure.Jobs.Postgres;
 using Atlas.Infrastructure.Jobs.RabbitMq;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using RabbitMQ.Client;
 
 namespace Atlas.Infrastructure.Tests.Jobs;
 
@@ -44,16 +42,8 @@ public sealed class ScaleOutJobTests
     [TearDown]
     public async Task Cleanup()
     {
-        await using (var connection = new NpgsqlConnection(_postgres))
-        {
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
-        var factory = new ConnectionFactory { Uri = _rabbit };
-        await using var amqp = await factory.CreateConnectionAsync();
-        await using var channel = await amqp.CreateChannelAsync();
-        await channel.QueueDeleteAsync(_queue, ifUnused: false, ifEmpty: false);
+        await JobBackends.DropSchemasAsync(_postgres, _schema);
+        await JobBackends.DeleteQueueAsync(_rabbit, _queue);
     }
 
     private PostgresJobStore NewStore() => new(
