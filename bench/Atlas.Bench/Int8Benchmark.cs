@@ -39,12 +39,7 @@ internal static class Int8Benchmark
         using (var fp32 = factory.Create(Path.Combine(standInDir, "effnetv2m_2498.onnx")))
         using (var int8 = factory.Create(Path.Combine(standInDir, "effnetv2m_2498.int8.onnx")))
         {
-            var name = fp32.Session.InputNames[0];
-            float[] Logits(OnnxModelSession model, float[] crop)
-            {
-                using var result = model.Session.Run([NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(crop, [1, 480, 480, 3]))]);
-                return [.. result[0].AsEnumerable<float>()];
-            }
+            float[] Logits(OnnxModelSession model, float[] crop) => RunRaw(model, crop, [1, 480, 480, 3]);
 
             var pairs = crops.Select(c => (Fp32: Logits(fp32, c), Int8: Logits(int8, c))).ToList();
             var top1 = pairs.Count(p => ArgMax(p.Fp32) == ArgMax(p.Int8));
@@ -75,13 +70,8 @@ internal static class Int8Benchmark
         using (var fp32 = factory.Create(Path.Combine(standInDir, "yolov5x6_standin.onnx")))
         using (var int8 = factory.Create(Path.Combine(standInDir, "yolov5x6_standin.int8.onnx")))
         {
-            var name = fp32.Session.InputNames[0];
-            float[] Rows(OnnxModelSession model, (LetterboxGeometry Geometry, float[] Tensor) f)
-            {
-                using var result = model.Session.Run([NamedOnnxValue.CreateFromTensor(name,
-                    new DenseTensor<float>(f.Tensor, [1, 3, f.Geometry.PaddedHeight, f.Geometry.PaddedWidth]))]);
-                return [.. result[0].AsEnumerable<float>()];
-            }
+            float[] Rows(OnnxModelSession model, (LetterboxGeometry Geometry, float[] Tensor) f) =>
+                RunRaw(model, f.Tensor, [1, 3, f.Geometry.PaddedHeight, f.Geometry.PaddedWidth]);
 
             double boxDiff = 0, scoreDiff = 0, scoreMax = 0, inputEffect = 0;
             var detections = new List<string>();
@@ -117,6 +107,13 @@ internal static class Int8Benchmark
             yield return Harness.Measure(Section, "detector YOLOv5x6-shaped int8, raw InferenceSession.Run, batch 1", () => Rows(int8, f0), 1, 3, TimeSpan.FromSeconds(60),
                 $"{note}; file {MiB(Path.Combine(standInDir, "yolov5x6_standin.int8.onnx"))} vs {MiB(Path.Combine(standInDir, "yolov5x6_standin.onnx"))}");
         }
+    }
+
+    /// <summary>One plain <c>InferenceSession.Run</c> on the model's first input; the first output, copied.</summary>
+    private static float[] RunRaw(OnnxModelSession model, float[] input, int[] shape)
+    {
+        using var result = model.Session.Run([NamedOnnxValue.CreateFromTensor(model.Session.InputNames[0], new DenseTensor<float>(input, shape))]);
+        return [.. result[0].AsEnumerable<float>()];
     }
 
     private static string MiB(string path) => string.Create(CultureInfo.InvariantCulture, $"{new FileInfo(path).Length / 1048576.0:0} MiB");
