@@ -120,17 +120,15 @@ internal static class TiffDecoder
             };
             if (count > length / size)
                 throw Corrupt($"directory entry {i} (tag {tag}) claims {count:N0} values, more than the {length:N0}-byte file holds");
-            if (count * size > (big ? 8UL : 4UL))
-            {
-                // The values live elsewhere in the file: all of them must. A fuzzed StripByteCounts array running one
-                // byte past the end made LibTiff.NET take 1-22 s per decode of a 2 KB file.
-                var valuesAt = big ? Read64(b, at + 12, little) : Read32(b, at + 8, little);
-                if (valuesAt > length || count * size > length - valuesAt)
-                    throw Corrupt($"directory entry {i} (tag {tag}) keeps its {count:N0} values at {valuesAt:N0}, outside the {length:N0}-byte file");
-            }
+            // Values that do not fit in the entry live elsewhere in the file: all of them must. A fuzzed StripByteCounts
+            // array running one byte past the end made LibTiff.NET take 1-22 s per decode of a 2 KB file.
+            var valueField = (ulong)at + (big ? 12UL : 8UL);
+            var valuesAt = count * size <= (big ? 8UL : 4UL) ? valueField : big ? Read64(b, (int)valueField, little) : Read32(b, (int)valueField, little);
+            if (valuesAt > length || count * size > length - valuesAt)
+                throw Corrupt($"directory entry {i} (tag {tag}) keeps its {count:N0} values at {valuesAt:N0}, outside the {length:N0}-byte file");
             if (tag is 279 or 325 && type is 3 or 4 or 16)
             {
-                ClampByteCounts(b, at, big, little, type, count, size);
+                ClampByteCounts(b, valuesAt, little, type, count, size);
             }
 
             if (count == 1 && type is 3 or 4 or 16 && tag is 256 or 257 or 278 or 322 or 323)
@@ -158,14 +156,10 @@ internal static class TiffDecoder
             throw Corrupt($"its {width}x{height} image would need {blocks:N0} strips or tiles, more than the {length:N0}-byte file can describe");
     }
 
-    /// <summary>Clamps the values of one StripByteCounts/TileByteCounts entry (inline or at its offset) to the file length.</summary>
-    private static void ClampByteCounts(Span<byte> b, int at, bool big, bool little, ulong type, ulong count, ulong size)
+    /// <summary>Clamps the values of one StripByteCounts/TileByteCounts entry, stored at <paramref name="start"/>, to the file length.</summary>
+    private static void ClampByteCounts(Span<byte> b, ulong start, bool little, ulong type, ulong count, ulong size)
     {
         var length = (ulong)b.Length;
-        var inline = count * size <= (big ? 8UL : 4UL);
-        var valueAt = at + (big ? 12 : 8);
-        var start = inline ? (ulong)valueAt : big ? Read64(b, valueAt, little) : Read32(b, valueAt, little);
-        if (start > length || count * size > length - start) return; // LibTiff reports the unreadable array itself.
         for (var i = 0UL; i < count; i++)
         {
             var p = (int)(start + i * size);
